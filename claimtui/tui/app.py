@@ -6,6 +6,7 @@ works only through the ``Workspace`` it is given. Run it with ``run_console``.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 import rich
@@ -27,7 +28,7 @@ class ClaimApp(App[None]):
     """Review, correct and release 837P claims."""
 
     TITLE = "claimtui"
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")
     ENABLE_COMMAND_PALETTE = False
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -81,6 +82,11 @@ class ClaimApp(App[None]):
         self._close_messages_no_wait()
 
 
-def run_console(workspace: Workspace, *, read_only: bool = False) -> None:
-    """Run the console in the terminal until the user quits."""
-    ClaimApp(workspace, read_only=read_only).run()
+def run_console(workspace: Workspace, *, read_only: bool = False) -> int:
+    """Run the console in the terminal until the user quits.
+
+    Returns the exit status: 0 after a normal quit, 1 after a crash.
+    """
+    app = ClaimApp(workspace, read_only=read_only)
+    app.run()
+    return app.return_code or 0

@@ -146,7 +146,7 @@ class QueueView(ScrollView, can_focus=True):
 
     def contains(self, row: ClaimRow) -> bool:
         """Whether the claim of ``row`` is still in this queue."""
-        return self.window.contains(row)
+        return self.workspace.in_queue(self.queue, row.id)
 
     def move_cursor(self, delta: int) -> ClaimRow | None:
         """Move the cursor ``delta`` claims; return the claim now under it."""

@@ -83,13 +83,6 @@ class RowWindow:
         if stop > self.end:
             self._walk_forward(stop)
 
-    def contains(self, row: ClaimRow) -> bool:
-        """Whether the claim of ``row`` is still in the queue, at its place."""
-        before = self.workspace.claim_rows(self.queue, before=row.key, limit=1)
-        after_key = before[-1].key if before else None
-        following = self.workspace.claim_rows(self.queue, after=after_key, limit=1)
-        return bool(following) and following[0].id == row.id
-
     def reload(self) -> None:
         """Recount and fetch the held rows again, starting at the same place."""
         self.total = self.workspace.count(self.queue)
