@@ -194,6 +194,10 @@ class QueueView(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         index = int(self.scroll_y) + y
         width = self.scrollable_content_region.width
+        if index == 0 and self.total == 0:
+            style = self.get_component_rich_style("queue-view--placeholder")
+            text = f" No claims in the {self.queue} queue."
+            return Strip([Segment(text, style)]).adjust_cell_length(width, style)
         if index >= self.total:
             return Strip.blank(width, self.rich_style)
         row = self.window.get(index)
