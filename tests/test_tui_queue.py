@@ -195,3 +195,17 @@ async def test_read_only_refuses_to_exempt(tmp_path: Path) -> None:
         assert isinstance(app.screen, ClaimScreen)
         assert "READ-ONLY" in status_text(app)
     assert not [e for e in workspace.audit_events() if e.action == "exempt"]
+
+
+async def test_an_empty_queue_says_it_is_empty(tmp_path: Path) -> None:
+    workspace = demo_workspace(tmp_path)
+    assert workspace.count("exported") == 0
+    app = ClaimApp(workspace)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = queue_view(app)
+        await show_all_claims(pilot, view)
+        view.show_queue("exported")
+        await pilot.press("j", "enter")
+        assert view.current_row is None
+        assert "No claims in the exported queue" in view.render_line(0).text
+        assert " 0/0 " in status_text(app)
