@@ -34,10 +34,11 @@ ROOTS = frozenset(Encounter.model_fields) | {"facts", "today", "line"}
 
 _CEL_FUNCTIONS = frozenset(
     "size has all exists exists_one map filter matches startsWith endsWith contains "
-    "int uint double string bool bytes type dyn timestamp duration lowerAscii "
-    "upperAscii trim join split replace indexOf lastIndexOf substring "
-    "getFullYear getMonth getDate getDayOfMonth getDayOfWeek getHours".split()
+    "int uint double string bytes type dyn timestamp duration getFullYear "
+    "getMonth getDate getDayOfMonth getDayOfWeek getHours".split()
 )
+"""Built-in CEL functions this interpreter provides (checked one by one)."""
+
 _MACRO_VARIABLE = re.compile(
     r"\.\s*(?:all|exists|exists_one|map|filter)\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,"
 )
