@@ -105,7 +105,9 @@ class _Outcome:
     findings: list[Finding]
 
 
-def _line_indexes(compiled: CompiledAction, source: str | None, claim: _Claim) -> list[int]:
+def _line_indexes(
+    compiled: CompiledAction, source: str | None, claim: _Claim
+) -> list[int]:
     count = len(claim.encounter.service_lines)
     if source is None:
         return list(range(count))
@@ -156,7 +158,9 @@ def _change(rule: Rule, encounter: Encounter, path: str, value: Any) -> Change |
     after = get_path(encounter, path)
     if before == after:
         return None
-    return Change(rule_id=rule.id, path=path, before=before, after=after, reason=rule.title)
+    return Change(
+        rule_id=rule.id, path=path, before=before, after=after, reason=rule.title
+    )
 
 
 def _set(rule: Rule, compiled: CompiledAction, claim: _Claim) -> list[Change]:
@@ -311,9 +315,11 @@ def _run_rule(
     rule: Rule, claim: _Claim, exemption: Decision | None, rule_set: RuleSet
 ) -> tuple[RuleTrace, _Claim]:
     """Run one rule; return its trace and the claim state to go on with."""
-    miss = rule.disabled_note if not rule.enabled else scope_miss(rule.scope, claim.scope)
+    miss = (
+        rule.disabled_note if not rule.enabled else scope_miss(rule.scope, claim.scope)
+    )
     if not rule.enabled or miss:
-        key = ("skipped", rule.id, rule.version, miss)
+        key: tuple[Any, ...] = ("skipped", rule.id, rule.version, miss)
         make = _trace_maker(rule, "skipped", miss, ())
         return _cached_trace(rule_set, key, make), claim
     try:

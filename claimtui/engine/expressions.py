@@ -33,9 +33,34 @@ ROOTS = frozenset(Encounter.model_fields) | {"facts", "today", "line"}
 """Variable names a condition may use at its top level."""
 
 _CEL_FUNCTIONS = frozenset(
-    "size has all exists exists_one map filter matches startsWith endsWith contains "
-    "int uint double string bytes type dyn timestamp duration getFullYear "
-    "getMonth getDate getDayOfMonth getDayOfWeek getHours".split()
+    [
+        "size",
+        "has",
+        "all",
+        "exists",
+        "exists_one",
+        "map",
+        "filter",
+        "matches",
+        "startsWith",
+        "endsWith",
+        "contains",
+        "int",
+        "uint",
+        "double",
+        "string",
+        "bytes",
+        "type",
+        "dyn",
+        "timestamp",
+        "duration",
+        "getFullYear",
+        "getMonth",
+        "getDate",
+        "getDayOfMonth",
+        "getDayOfWeek",
+        "getHours",
+    ]
 )
 """Built-in CEL functions this interpreter provides (checked one by one)."""
 

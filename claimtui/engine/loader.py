@@ -28,6 +28,7 @@ from claimtui.engine.expressions import (
     compile_condition,
 )
 from claimtui.engine.fieldpaths import FieldPathError, check_path
+from claimtui.engine.rules import CompiledAction, Rule
 from claimtui.engine.schema import (
     Action,
     FlagAction,
@@ -37,10 +38,8 @@ from claimtui.engine.schema import (
     RequireAction,
     RuleFile,
     RuleSpec,
-    Scope,
     SetAction,
 )
-from claimtui.engine.rules import CompiledAction, Rule
 
 logger = logging.getLogger(__name__)
 
@@ -313,7 +312,10 @@ def _apply_override(
     if override.severity is not None:
         changed = replace(changed, severity=override.severity)
     if override.scope is not None:
-        fields = {name: getattr(override.scope, name) for name in override.scope.model_fields_set}
+        fields = {
+            name: getattr(override.scope, name)
+            for name in override.scope.model_fields_set
+        }
         changed = replace(changed, scope=changed.scope.model_copy(update=fields))
     return replace(changed, version=_rule_version(rule.spec, overrides))
 
@@ -393,4 +395,3 @@ def _apply_overrides(
 def check_rules(dirs: Sequence[Path]) -> list[RuleLoadError]:
     """Every problem loading the rule layers in ``dirs`` (``claimtui rules check``)."""
     return load_rule_set(dirs).errors
-
