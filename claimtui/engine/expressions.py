@@ -15,13 +15,16 @@ evaluated; the trace marks them so.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
+import typing
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 from typing import Any, Literal
 
 import cel
+from pydantic import BaseModel
 
 from claimtui.engine.helpers import HELPERS
 from claimtui.model import Encounter
@@ -41,7 +44,6 @@ _CEL_FUNCTIONS = frozenset(
         "exists_one",
         "map",
         "filter",
-        "matches",
         "startsWith",
         "endsWith",
         "contains",
@@ -139,6 +141,11 @@ def _compile_part(source: str) -> CompiledPart:
     for name in references["functions"]:
         if name[0] in "_@!" or name in _CEL_FUNCTIONS or name in HELPERS:
             continue
+        if name == "matches":
+            raise ConditionError(
+                "use fullmatch(value, pattern) or search(value, pattern) instead "
+                "of matches(), which recompiles its pattern on every claim"
+            )
         raise ConditionError(f"condition calls unknown function '{name}'")
     return CompiledPart(source, program)
 
@@ -174,6 +181,21 @@ def evaluate_condition(
         EvaluationError: no part decided the outcome and one of them failed, or
             a part gave something other than true or false.
     """
+    if condition.join == "or" and len(condition.parts) > 1:
+        # Most claims pass most rules: one run of the whole condition shows
+        # that every part of a false disjunction is false.
+        try:
+            whole = condition.whole.execute(context)
+        except Exception:
+            whole = None
+        if whole is False:
+            return False, [(part.source, False) for part in condition.parts]
+    return _evaluate_parts(condition, context)
+
+
+def _evaluate_parts(
+    condition: Condition, context: cel.Context
+) -> tuple[bool, list[tuple[str, Any]]]:
     deciding = condition.join == "or"
     values: list[tuple[str, Any]] = []
     failure: str = ""
@@ -218,20 +240,12 @@ def _describe(error: Exception) -> str:
     return str(error).split(". ")[0]
 
 
-def _plain(value: Any, keep: frozenset[str] | None) -> Any:
-    """A dumped model value as CEL takes it: dates as ISO text, money as numbers.
-
-    Only fields named in ``keep`` are carried (all when it is None): handing a
-    value to CEL costs about a microsecond, and most fields no rule reads.
-    """
+def _plain(value: Any) -> Any:
+    """A dumped model value as CEL takes it: dates as ISO text, money as numbers."""
     if isinstance(value, dict):
-        return {
-            key: _plain(item, keep)
-            for key, item in value.items()
-            if keep is None or key in keep
-        }
+        return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_plain(item, keep) for item in value]
+        return [_plain(item) for item in value]
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, Decimal):
@@ -239,6 +253,43 @@ def _plain(value: Any, keep: frozenset[str] | None) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    """The model class inside ``X``, ``X | None`` or ``list[X]``, if any."""
+    for candidate in (annotation, *typing.get_args(annotation)):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+        for inner in typing.get_args(candidate):
+            if isinstance(inner, type) and issubclass(inner, BaseModel):
+                return inner
+    return None
+
+
+@functools.lru_cache(maxsize=32)
+def include_spec(keep: frozenset[str]) -> dict[str, Any]:
+    """A ``model_dump(include=...)`` spec keeping only the fields named in ``keep``.
+
+    Handing a value to CEL costs about a microsecond and most fields no rule
+    reads, so the activation carries only what some expression names.
+    """
+    spec: dict[str, Any] = _spec_for(Encounter, keep, 0)
+    return spec
+
+
+def _spec_for(model: type[BaseModel], keep: frozenset[str], depth: int) -> Any:
+    spec: dict[str, Any] = {}
+    for name, field in model.model_fields.items():
+        if name not in keep:
+            continue
+        inner = _model_of(field.annotation)
+        if inner is None or depth > 6:
+            spec[name] = True
+            continue
+        nested = _spec_for(inner, keep, depth + 1)
+        is_list = typing.get_origin(field.annotation) is list
+        spec[name] = {"__all__": nested} if is_list else nested
+    return spec or True
 
 
 def claim_kinds(encounter: Encounter) -> list[str]:
@@ -264,7 +315,8 @@ def build_activation(
 
     ``keep`` limits the encounter's fields to the names the rule set uses.
     """
-    activation: dict[str, Any] = _plain(encounter.model_dump(), keep)
+    dumped = encounter.model_dump(include=include_spec(keep) if keep else None)
+    activation: dict[str, Any] = _plain(dumped)
     person = encounter.patient or encounter.subscriber
     lines = encounter.service_lines
     dates = [line.service_date for line in lines if line.service_date]

@@ -8,6 +8,7 @@ carries them; ISO strings also compare correctly with ``<`` and ``>``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable
 from decimal import Decimal
@@ -88,6 +89,23 @@ CANADIAN_PROVINCES = frozenset(
     ["AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT"]
 )
 """Canadian province codes, valid in N402 and CLM11-4 with country CA."""
+
+
+_pattern = functools.lru_cache(maxsize=512)(re.compile)
+
+
+def fullmatch(value: str, pattern: str) -> bool:
+    """True when the whole of ``value`` matches the regular expression.
+
+    Preferred over CEL's ``matches()``, which compiles its pattern on every call
+    (about 15 microseconds, against half a microsecond here).
+    """
+    return isinstance(value, str) and _pattern(pattern).fullmatch(value) is not None
+
+
+def search(value: str, pattern: str) -> bool:
+    """True when the regular expression matches somewhere in ``value``."""
+    return isinstance(value, str) and _pattern(pattern).search(value) is not None
 
 
 def npi_valid(value: str) -> bool:
@@ -179,6 +197,8 @@ def state_or_province(value: str) -> bool:
 
 
 HELPERS: dict[str, Callable[..., Any]] = {
+    "fullmatch": fullmatch,
+    "search": search,
     "npi_valid": npi_valid,
     "digits": digits,
     "blank": blank,

@@ -206,6 +206,20 @@ def _compile_rule(spec: RuleSpec, file: str, line: int | None, layer: int) -> Ru
     )
 
 
+_ACTION_TAGS = frozenset(["flag", "set", "modifier", "require", "repair"])
+
+
+def _without_tags(location: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``location`` without the union tag pydantic adds after an action index."""
+    kept: list[Any] = []
+    for step in location:
+        after_action = len(kept) >= 2 and kept[-2] == "actions"
+        if after_action and isinstance(kept[-1], int) and step in _ACTION_TAGS:
+            continue
+        kept.append(step)
+    return tuple(kept)
+
+
 def _validation_errors(
     error: ValidationError,
     file: str,
@@ -215,7 +229,7 @@ def _validation_errors(
 ) -> list[RuleLoadError]:
     found = []
     for detail in error.errors(include_url=False):
-        location = tuple(detail["loc"])
+        location = _without_tags(tuple(detail["loc"]))
         where = ".".join(str(step) for step in location) or "the file"
         message = f"{where}: {detail['msg']}"
         if detail["type"] == "extra_forbidden":
