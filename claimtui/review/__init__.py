@@ -1,0 +1,34 @@
+"""The operations people perform on claims, shared by the console and the CLI."""
+
+from claimtui.review.config import Config, ConfigError, load_config
+from claimtui.review.export import export_ready
+from claimtui.review.views import (
+    AuditEntry,
+    ClaimDetail,
+    ClaimRow,
+    ExportReport,
+    ImportReport,
+    QueueInfo,
+    ReviewError,
+    StoredDecision,
+)
+from claimtui.review.workspace import Workspace
+
+AuditEvent = AuditEntry
+
+__all__ = [
+    "AuditEntry",
+    "AuditEvent",
+    "ClaimDetail",
+    "ClaimRow",
+    "Config",
+    "ConfigError",
+    "ExportReport",
+    "ImportReport",
+    "QueueInfo",
+    "ReviewError",
+    "StoredDecision",
+    "Workspace",
+    "export_ready",
+    "load_config",
+]

@@ -1,0 +1,189 @@
+"""Building a stored claim and saving what the queues need from the build.
+
+A claim is a pure function of its encounter as received, the rule set and its
+decisions, so every rebuild goes through ``rebuild``: it reads those three, runs the
+engine and rewrites the claim's summary row and findings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from sqlmodel import Session, col, delete, select
+
+from claimtui.engine import RuleSet, build_claim
+from claimtui.model import (
+    BuildResult,
+    ClaimStatus,
+    Decision,
+    Encounter,
+    Finding,
+    Severity,
+)
+from claimtui.store import ClaimRecord, DecisionRecord, EncounterRecord, FindingRecord
+from claimtui.x12.reader import InputIssue
+
+READ_RULE_ID = "READ"
+"""Rule id of findings that come from reading the file, not from a rule."""
+
+_KEEP_STATUS = {ClaimStatus.PARKED.value, ClaimStatus.EXPORTED.value}
+
+
+def claim_kind(encounter: Encounter) -> str:
+    """WC, AA (auto accident or auto medical), OA (other accident) or empty."""
+    if encounter.is_workers_comp:
+        return "WC"
+    if encounter.is_auto_accident or encounter.subscriber.claim_filing_code == "AM":
+        return "AA"
+    if "OA" in encounter.claim.related_causes:
+        return "OA"
+    return ""
+
+
+def active_decisions(session: Session, claim_id: int) -> list[DecisionRecord]:
+    """The claim's decisions that have not been undone, oldest first."""
+    statement = (
+        select(DecisionRecord)
+        .where(DecisionRecord.claim_id == claim_id)
+        .where(col(DecisionRecord.revoked_at).is_(None))
+        .order_by(col(DecisionRecord.id))
+    )
+    return list(session.exec(statement))
+
+
+def to_decision(record: DecisionRecord) -> Decision:
+    """The model form of a stored decision, as the engine takes it."""
+    return Decision(
+        kind=record.kind,  # type: ignore[arg-type]
+        rule_id=record.rule_id,
+        path=record.path,
+        value=json.loads(record.value_json),
+        reason=record.reason,
+        user=record.user,
+        at=record.at,
+    )
+
+
+def read_findings(issues_json: str) -> list[Finding]:
+    """Findings for problems met while reading the claim's record; errors hold."""
+    findings = []
+    for issue in json.loads(issues_json):
+        severity = Severity.ERROR if issue["severity"] == "error" else Severity.WARNING
+        segment = issue.get("segment_id", "")
+        findings.append(
+            Finding(
+                rule_id=READ_RULE_ID,
+                severity=severity,
+                message=issue["message"],
+                segment=segment,
+            )
+        )
+    return findings
+
+
+def issues_json(issues: list[InputIssue]) -> str:
+    """Serialise read issues for storage with the encounter."""
+    return json.dumps(
+        [
+            {
+                "segment_number": issue.segment_number,
+                "segment_id": issue.segment_id,
+                "element": issue.element,
+                "message": issue.message,
+                "severity": issue.severity,
+            }
+            for issue in issues
+        ]
+    )
+
+
+def build_stored(
+    session: Session, claim: ClaimRecord, rule_set: RuleSet, today: dt.date | None
+) -> tuple[Encounter, BuildResult, list[DecisionRecord]]:
+    """Build a stored claim from its encounter, the rule set and its decisions."""
+    record = session.get(EncounterRecord, claim.encounter_id)
+    if record is None:
+        raise LookupError(f"claim {claim.id} has no stored encounter")
+    received = Encounter.model_validate_json(record.encounter_json)
+    assert claim.id is not None
+    decisions = active_decisions(session, claim.id)
+    result = build_claim(
+        received, rule_set, [to_decision(d) for d in decisions], today=today
+    )
+    result.findings.extend(read_findings(record.read_issues_json))
+    return received, result, decisions
+
+
+def _flags(result: BuildResult, decisions: list[DecisionRecord], status: str) -> str:
+    flags = ""
+    if result.holding_findings:
+        flags += "!"
+    if any(d.kind == "exempt" for d in decisions):
+        flags += "E"
+    if any(d.kind in ("override", "edit") for d in decisions):
+        flags += "O"
+    if status == ClaimStatus.PARKED.value:
+        flags += "P"
+    return flags
+
+
+def save_build(
+    session: Session,
+    claim: ClaimRecord,
+    result: BuildResult,
+    decisions: list[DecisionRecord],
+) -> None:
+    """Write the build's summary and findings to the claim's rows."""
+    encounter = result.encounter
+    if claim.status not in _KEEP_STATUS:
+        claim.status = result.status.value
+    holding = sorted({finding.rule_id for finding in result.holding_findings})
+    claim.holding_rules = " ".join(holding)
+    claim.errors = len(result.holding_findings)
+    claim.warnings = sum(
+        1
+        for finding in result.findings
+        if finding.severity is Severity.WARNING and not finding.exempted
+    )
+    claim.flags = _flags(result, decisions, claim.status)
+    claim.rule_set_version = result.rule_set_version
+    claim.patient_control_number = encounter.claim.patient_control_number
+    claim.patient_name = encounter.patient_name
+    claim.payer_name = encounter.payer.name
+    claim.payer_id = encounter.payer.payer_id
+    claim.claim_filing_code = encounter.subscriber.claim_filing_code
+    claim.kind = claim_kind(encounter)
+    claim.total_charge = encounter.claim.total_charge
+    claim.service_date = encounter.first_service_date
+    claim.version += 1
+    session.add(claim)
+    session.flush()
+    assert claim.id is not None
+    session.exec(delete(FindingRecord).where(col(FindingRecord.claim_id) == claim.id))
+    for finding in result.findings:
+        session.add(
+            FindingRecord(
+                claim_id=claim.id,
+                rule_id=finding.rule_id,
+                severity=finding.severity.value,
+                message=finding.message,
+                path=finding.path,
+                exempted=finding.exempted,
+            )
+        )
+
+
+def rebuild(
+    session: Session, claim: ClaimRecord, rule_set: RuleSet, today: dt.date | None
+) -> tuple[Encounter, BuildResult, list[DecisionRecord]]:
+    """Rebuild one stored claim and save the outcome; returns what was built."""
+    received, result, decisions = build_stored(session, claim, rule_set, today)
+    save_build(session, claim, result, decisions)
+    return received, result, decisions
+
+
+def json_value(value: Any) -> str:
+    """A decision's value as stored: JSON, with dates and decimals as text."""
+    return json.dumps(value, default=str)

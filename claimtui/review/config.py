@@ -1,0 +1,113 @@
+"""The practice's config file: who sends the files, where its own rules live.
+
+The file is TOML at ``<user config dir>/claimtui/config.toml`` (or the path in
+``CLAIMTUI_CONFIG``). Every key is optional::
+
+    rules = ["~/claimtui-rules"]          # practice rule folders, after the shipped
+
+    [interchange]                          # ISA/GS ids for exported files
+    sender_id = "SUBMITTER01"
+    receiver_id = "CLEARINGHOUSE"
+    sender_qualifier = "ZZ"
+    receiver_qualifier = "ZZ"
+    usage = "P"                            # P production, T test
+
+    [submitter]                            # 1000A
+    name = "EXAMPLE BILLING"
+    identifier = "SUBMITTER01"
+    contact_name = "BILLING DESK"
+    phone = "5555550100"
+
+    [receiver]                             # 1000B
+    name = "EXAMPLE CLEARINGHOUSE"
+    identifier = "CLEARINGHOUSE"
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+CONFIG_ENV = "CLAIMTUI_CONFIG"
+
+
+class ConfigError(Exception):
+    """The config file cannot be used; the message names the file and the key."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class InterchangeConfig(_Section):
+    """ISA and GS identifiers for exported interchanges."""
+
+    sender_id: str = Field("", max_length=15)
+    receiver_id: str = Field("", max_length=15)
+    sender_qualifier: str = Field("ZZ", min_length=2, max_length=2)
+    receiver_qualifier: str = Field("ZZ", min_length=2, max_length=2)
+    usage: str = Field("P", pattern="^[PT]$")
+
+
+class SubmitterConfig(_Section):
+    """The submitter (1000A) written into exported files."""
+
+    name: str = ""
+    identifier: str = ""
+    contact_name: str = ""
+    phone: str = ""
+
+
+class ReceiverConfig(_Section):
+    """The receiver (1000B) written into exported files."""
+
+    name: str = ""
+    identifier: str = ""
+
+
+class Config(_Section):
+    """Everything the config file may say."""
+
+    rules: list[Path] = Field(default_factory=list)
+    user: str = ""
+    interchange: InterchangeConfig = Field(default_factory=InterchangeConfig)
+    submitter: SubmitterConfig = Field(default_factory=SubmitterConfig)
+    receiver: ReceiverConfig = Field(default_factory=ReceiverConfig)
+
+
+def config_path() -> Path:
+    """Where the config file is read from."""
+    chosen = os.environ.get(CONFIG_ENV)
+    if chosen:
+        return Path(chosen)
+    return Path(platformdirs.user_config_dir("claimtui")) / "config.toml"
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Read the config file; a missing file gives the defaults.
+
+    Raises:
+        ConfigError: the file is not valid TOML or has a wrong key or value.
+    """
+    path = path or config_path()
+    if not path.exists():
+        return Config()
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read the config file: {error}") from None
+    try:
+        config = Config.model_validate(document)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(step) for step in item['loc'])}: {item['msg']}"
+            for item in error.errors()
+        )
+        raise ConfigError(f"{path}: {problems}") from None
+    base = path.parent
+    config.rules = [base / rule_dir.expanduser() for rule_dir in config.rules]
+    return config

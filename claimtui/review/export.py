@@ -1,0 +1,161 @@
+"""Export: ready claims as one 837P interchange, validated by pyx12 before it is kept.
+
+Nothing is written, and no claim changes status, unless every claim is still ready
+after a fresh build and pyx12 finds no error in the whole interchange. Control
+numbers come from the database and are never reused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+from pathlib import Path
+
+from sqlmodel import Session, col, select
+
+from claimtui.model import ClaimStatus, Encounter, Receiver, Submitter
+from claimtui.model.encounter import Contact
+from claimtui.review import claims as claim_ops
+from claimtui.review.views import ExportReport, ReviewError
+from claimtui.review.workspace import Workspace
+from claimtui.store import AuditEvent, ClaimRecord, ControlCounter, ExportBatch
+from claimtui.x12.validate import validate_interchange
+from claimtui.x12.writer import InterchangeHeader, write_interchange
+
+log = logging.getLogger(__name__)
+
+
+def _next_number(session: Session, name: str) -> int:
+    counter = session.get(ControlCounter, name)
+    if counter is None:
+        counter = ControlCounter(name=name, value=0)
+    counter.value += 1
+    session.add(counter)
+    session.flush()
+    return counter.value
+
+
+def _header(
+    workspace: Workspace, first: Encounter, interchange: int, group: int
+) -> InterchangeHeader:
+    config = workspace.config
+    submitter = first.submitter or Submitter()
+    receiver = first.receiver or Receiver()
+    if config.submitter.name or config.submitter.identifier:
+        submitter = Submitter(
+            name=config.submitter.name,
+            identifier=config.submitter.identifier,
+            contact=Contact(
+                name=config.submitter.contact_name, phone=config.submitter.phone
+            ),
+        )
+    if config.receiver.name or config.receiver.identifier:
+        receiver = Receiver(
+            name=config.receiver.name, identifier=config.receiver.identifier
+        )
+    sender_id = config.interchange.sender_id or submitter.identifier
+    receiver_id = config.interchange.receiver_id or receiver.identifier
+    if not sender_id or not receiver_id:
+        raise ReviewError(
+            "the interchange sender and receiver ids are unknown; set "
+            "[interchange] sender_id and receiver_id in the config file"
+        )
+    return InterchangeHeader(
+        sender_id=sender_id[:15],
+        receiver_id=receiver_id[:15],
+        sender_qualifier=config.interchange.sender_qualifier,
+        receiver_qualifier=config.interchange.receiver_qualifier,
+        interchange_control_number=interchange,
+        group_control_number=group,
+        usage_indicator=config.interchange.usage,
+        created=dt.datetime.now(dt.UTC).replace(microsecond=0),
+        submitter=submitter,
+        receiver=receiver,
+    )
+
+
+def _write_private(path: Path, text: str) -> None:
+    partial = path.with_name(path.name + ".partial")
+    descriptor = os.open(partial, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="ascii", newline="") as handle:
+        handle.write(text)
+    os.replace(partial, path)
+
+
+def export_ready(workspace: Workspace, out: Path) -> ExportReport:
+    """Write every ready claim to ``out`` as one validated interchange.
+
+    Raises:
+        ReviewError: no claim is ready, an id is missing, or pyx12 found errors
+            (the message lists them); nothing is written then.
+    """
+    with Session(workspace.engine) as session:
+        statement = (
+            select(ClaimRecord)
+            .where(ClaimRecord.status == ClaimStatus.READY.value)
+            .order_by(col(ClaimRecord.id))
+        )
+        ready: list[tuple[ClaimRecord, Encounter]] = []
+        notes: list[str] = []
+        for claim in session.exec(statement).all():
+            _, result, _ = claim_ops.rebuild(
+                session, claim, workspace.rule_set, workspace.today
+            )
+            if claim.status == ClaimStatus.READY.value:
+                ready.append((claim, result.encounter))
+            else:
+                notes.append(f"claim {claim.id} is no longer ready: {claim.status}")
+        if not ready:
+            session.commit()
+            raise ReviewError("no claim is ready to export")
+        interchange = _next_number(session, "interchange")
+        group = _next_number(session, "group")
+        header = _header(workspace, ready[0][1], interchange, group)
+        text = write_interchange([encounter for _, encounter in ready], header)
+        report = validate_interchange(text)
+        if not report.ok:
+            session.rollback()
+            lines = [
+                f"segment {finding.segment_number} {finding.segment_id}"
+                f"{' ' + finding.element if finding.element else ''}: "
+                f"{finding.message}"
+                for finding in report.findings[:20]
+            ]
+            raise ReviewError(
+                "export refused: pyx12 found errors in the interchange; nothing "
+                "was written.\n" + "\n".join(lines)
+            )
+        digest = hashlib.sha256(text.encode("ascii")).hexdigest()
+        batch = ExportBatch(
+            file_name=out.name,
+            interchange_control_number=interchange,
+            claim_count=len(ready),
+            content_sha256=digest,
+            user=workspace.user,
+        )
+        session.add(batch)
+        session.flush()
+        for claim, _ in ready:
+            claim.status = ClaimStatus.EXPORTED.value
+            claim.export_batch_id = batch.id
+            session.add(claim)
+            session.add(
+                AuditEvent(
+                    user=workspace.user,
+                    action="export",
+                    claim_id=claim.id,
+                    detail=json.dumps({"batch": batch.id, "file": out.name}),
+                )
+            )
+        _write_private(out, text)
+        session.commit()
+    log.info("exported %s claims as interchange %s", len(ready), interchange)
+    return ExportReport(
+        path=str(out),
+        claim_count=len(ready),
+        interchange_control_number=interchange,
+        notes=notes + report.notes,
+    )

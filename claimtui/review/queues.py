@@ -1,0 +1,174 @@
+"""Queues: named filters over claims, listed page by page with keyset paging.
+
+A queue is a name, e.g. ``held``, ``workers-comp``, ``rule:MI-04`` or
+``payer:12345``. Pages are fetched after or before a row's key, never by offset, so
+opening or paging a queue of 100,000 claims costs one indexed query.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, true
+from sqlmodel import Session, col, func, select
+
+from claimtui.model import ClaimStatus
+from claimtui.review.views import ClaimRow, QueueInfo, ReviewError
+from claimtui.store import ClaimRecord, FindingRecord
+
+_NOT_DONE = col(ClaimRecord.status) != ClaimStatus.EXPORTED.value
+
+FIXED_QUEUES: dict[str, tuple[str, ColumnElement[bool]]] = {
+    "held": ("Held", col(ClaimRecord.status) == ClaimStatus.HELD.value),
+    "review": ("Review (warnings)", col(ClaimRecord.status) == ClaimStatus.REVIEW),
+    "ready": ("Ready to export", col(ClaimRecord.status) == ClaimStatus.READY.value),
+    "parked": ("Parked", col(ClaimRecord.status) == ClaimStatus.PARKED.value),
+    "workers-comp": (
+        "Workers' Comp",
+        and_(col(ClaimRecord.kind) == "WC", _NOT_DONE),
+    ),
+    "accident": (
+        "Accident",
+        and_(col(ClaimRecord.kind).in_(["AA", "OA"]), _NOT_DONE),
+    ),
+    "exported": ("Exported", col(ClaimRecord.status) == ClaimStatus.EXPORTED.value),
+    "all": ("All claims", true()),
+}
+
+
+def _rule_filter(rule_id: str) -> ColumnElement[bool]:
+    return exists().where(
+        and_(
+            col(FindingRecord.claim_id) == col(ClaimRecord.id),
+            col(FindingRecord.rule_id) == rule_id,
+            col(FindingRecord.severity) == "error",
+            col(FindingRecord.exempted).is_(False),
+        )
+    )
+
+
+def queue_filter(name: str) -> ColumnElement[bool]:
+    """The SQL condition for a queue name.
+
+    Raises:
+        ReviewError: no queue has that name.
+    """
+    if name in FIXED_QUEUES:
+        return FIXED_QUEUES[name][1]
+    kind, _, value = name.partition(":")
+    if kind == "rule" and value:
+        return _rule_filter(value)
+    if kind == "payer" and value:
+        return and_(col(ClaimRecord.payer_id) == value, _NOT_DONE)
+    if kind == "severity" and value in ("error", "warning"):
+        column = ClaimRecord.errors if value == "error" else ClaimRecord.warnings
+        return and_(col(column) > 0, _NOT_DONE)
+    known = ", ".join(FIXED_QUEUES)
+    raise ReviewError(
+        f"no queue named '{name}'; use one of {known}, rule:ID, payer:ID, "
+        "severity:error or severity:warning"
+    )
+
+
+def queue_title(name: str) -> str:
+    """A queue's title for display."""
+    if name in FIXED_QUEUES:
+        return FIXED_QUEUES[name][0]
+    kind, _, value = name.partition(":")
+    return {"rule": "Held by rule", "payer": "Payer", "severity": "Severity"}.get(
+        kind, kind
+    ) + f" {value}"
+
+
+def count(session: Session, name: str) -> int:
+    """How many claims are in a queue."""
+    statement = select(func.count()).select_from(ClaimRecord).where(queue_filter(name))
+    return int(session.exec(statement).one())
+
+
+def fixed_queue_counts(session: Session) -> list[QueueInfo]:
+    """Every fixed queue with its count."""
+    return [
+        QueueInfo(name=name, title=title, count=count(session, name))
+        for name, (title, _) in FIXED_QUEUES.items()
+    ]
+
+
+def rule_queue_counts(session: Session) -> list[QueueInfo]:
+    """One queue per rule holding claims, with how many it holds."""
+    statement = (
+        select(FindingRecord.rule_id, func.count(func.distinct(FindingRecord.claim_id)))
+        .where(col(FindingRecord.severity) == "error")
+        .where(col(FindingRecord.exempted).is_(False))
+        .group_by(col(FindingRecord.rule_id))
+        .order_by(col(FindingRecord.rule_id))
+    )
+    return [
+        QueueInfo(name=f"rule:{rule_id}", title=f"Held by {rule_id}", count=n)
+        for rule_id, n in session.exec(statement)
+    ]
+
+
+def _to_row(record: ClaimRecord) -> ClaimRow:
+    assert record.id is not None
+    return ClaimRow(
+        id=record.id,
+        key=(record.id,),
+        status=record.status,
+        patient_control_number=record.patient_control_number,
+        patient_name=record.patient_name,
+        payer_name=record.payer_name,
+        claim_filing_code=record.claim_filing_code,
+        total_charge=record.total_charge,
+        service_date=record.service_date,
+        rules=record.holding_rules.split(),
+        errors=record.errors,
+        warnings=record.warnings,
+        flags=record.flags,
+        kind=record.kind,
+    )
+
+
+class _End:
+    """Sentinel key past the last row: ``before=END`` gives the last page."""
+
+    def __repr__(self) -> str:
+        return "END"
+
+
+END: Any = _End()
+
+
+def rows(
+    session: Session,
+    name: str,
+    *,
+    after: tuple[Any, ...] | None = None,
+    before: Any = None,
+    limit: int = 100,
+) -> list[ClaimRow]:
+    """A page of a queue in claim order: after a key, before a key, or the first.
+
+    Rows come back in ascending order whichever way the page was fetched.
+    """
+    statement = select(ClaimRecord).where(queue_filter(name))
+    if before is not None:
+        if before is not END:
+            statement = statement.where(col(ClaimRecord.id) < before[0])
+        statement = statement.order_by(col(ClaimRecord.id).desc()).limit(limit)
+        return [_to_row(record) for record in reversed(session.exec(statement).all())]
+    if after is not None:
+        statement = statement.where(col(ClaimRecord.id) > after[0])
+    statement = statement.order_by(col(ClaimRecord.id)).limit(limit)
+    return [_to_row(record) for record in session.exec(statement)]
+
+
+def in_queue(session: Session, name: str, claim_id: int) -> bool:
+    """True when the claim is in the queue."""
+    statement = (
+        select(func.count())
+        .select_from(ClaimRecord)
+        .where(col(ClaimRecord.id) == claim_id)
+        .where(queue_filter(name))
+    )
+    return bool(session.exec(statement).one())

@@ -1,0 +1,477 @@
+"""The operations people perform on claims, for the console and the command line.
+
+``Workspace`` is the one door to stored claims: import, list, show, exempt, override,
+undo, export. Each operation runs in one transaction and writes an audit event, and
+each returns plain views (see ``views``) that the console and the command line show
+as they are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from claimtui.engine import RuleSet, load_rule_set, shipped_rules_dir
+from claimtui.ingest import read_file
+from claimtui.model import ClaimStatus, PathError, get_path
+from claimtui.review import claims as claim_ops
+from claimtui.review import queues
+from claimtui.review.config import Config, load_config
+from claimtui.review.views import (
+    AuditEntry,
+    ClaimDetail,
+    ClaimRow,
+    ExportReport,
+    ImportReport,
+    QueueInfo,
+    ReviewError,
+    StoredDecision,
+)
+from claimtui.store import (
+    AuditEvent,
+    ClaimRecord,
+    DecisionRecord,
+    EncounterRecord,
+    ImportBatch,
+    open_engine,
+    utc_now,
+)
+from claimtui.x12.tokenizer import X12InputError
+from claimtui.x12.writer import claim_segments, render_segment
+
+log = logging.getLogger(__name__)
+
+
+class Workspace:
+    """Stored claims, the active rule set and the person working on them."""
+
+    END = queues.END
+    """Pass as ``before`` to ``claim_rows`` for the last page of a queue."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        rule_set: RuleSet,
+        user: str,
+        config: Config,
+        today: dt.date | None = None,
+    ) -> None:
+        self.engine = engine
+        self.rule_set = rule_set
+        self.user = user
+        self.config = config
+        self.today = today
+
+    @classmethod
+    def open(
+        cls,
+        database_url: str | None = None,
+        *,
+        rules_dirs: Sequence[Path] = (),
+        user: str | None = None,
+        config: Config | None = None,
+        today: dt.date | None = None,
+    ) -> Workspace:
+        """Open the database and load the rule layers: shipped, config, given.
+
+        Raises:
+            StoreError: the database cannot be opened.
+            ConfigError: the config file is broken.
+        """
+        config = config if config is not None else load_config()
+        layers = [shipped_rules_dir(), *config.rules, *rules_dirs]
+        rule_set = load_rule_set(layers)
+        for error in rule_set.errors:
+            log.warning("rule file problem: %s", error)
+        person = user or config.user or getpass.getuser()
+        return cls(open_engine(database_url), rule_set, person, config, today)
+
+    # Queues -----------------------------------------------------------------
+
+    def queues(self) -> list[QueueInfo]:
+        """The fixed queues and one per rule that holds claims, with counts."""
+        with Session(self.engine) as session:
+            fixed = queues.fixed_queue_counts(session)
+            return fixed + queues.rule_queue_counts(session)
+
+    def count(self, queue: str) -> int:
+        """How many claims are in a queue."""
+        with Session(self.engine) as session:
+            return queues.count(session, queue)
+
+    def claim_rows(
+        self,
+        queue: str,
+        *,
+        after: tuple[Any, ...] | None = None,
+        before: Any = None,
+        limit: int = 100,
+    ) -> list[ClaimRow]:
+        """A page of a queue (keyset paging; see ``queues.rows``)."""
+        with Session(self.engine) as session:
+            return queues.rows(session, queue, after=after, before=before, limit=limit)
+
+    def in_queue(self, queue: str, claim_id: int) -> bool:
+        """True when the claim is currently in the queue."""
+        with Session(self.engine) as session:
+            return queues.in_queue(session, queue, claim_id)
+
+    # One claim --------------------------------------------------------------
+
+    def _claim(self, session: Session, claim_id: int) -> ClaimRecord:
+        claim = session.get(ClaimRecord, claim_id)
+        if claim is None:
+            raise ReviewError(f"there is no claim {claim_id}")
+        return claim
+
+    def claim_detail(self, claim_id: int) -> ClaimDetail:
+        """The claim as received, as built now, with its decisions and history.
+
+        Raises:
+            ReviewError: no claim has that id.
+        """
+        with Session(self.engine) as session:
+            claim = self._claim(session, claim_id)
+            received, result, decisions = claim_ops.rebuild(
+                session, claim, self.rule_set, self.today
+            )
+            session.commit()
+            record = session.get(EncounterRecord, claim.encounter_id)
+            assert record is not None
+            segments = claim_segments(result.encounter)
+            return ClaimDetail(
+                id=claim_id,
+                status=claim.status,
+                source=record.position,
+                raw=record.raw,
+                raw_format=record.raw_format,
+                received=received,
+                encounter=result.encounter,
+                build=result,
+                segments=segments,
+                segment_lines=[render_segment(segment) for segment in segments],
+                changed_paths={change.path for change in result.changes},
+                decisions=[_stored(decision) for decision in decisions],
+                audit=self._audit(session, claim_id, 200),
+                read_issues=json.loads(record.read_issues_json),
+            )
+
+    def _decide(
+        self,
+        claim_id: int,
+        decision: DecisionRecord,
+        action: str,
+        detail: dict[str, Any],
+    ) -> ClaimDetail:
+        with Session(self.engine) as session:
+            claim = self._claim(session, claim_id)
+            session.add(decision)
+            session.flush()
+            try:
+                claim_ops.rebuild(session, claim, self.rule_set, self.today)
+            except (PathError, ValidationError, ValueError) as error:
+                session.rollback()
+                raise ReviewError(f"cannot apply this to claim {claim_id}: {error}")
+            self._record(session, action, claim_id, {**detail, "id": decision.id})
+            session.commit()
+        log.info("%s on claim %s", action, claim_id)
+        return self.claim_detail(claim_id)
+
+    def exempt(self, claim_id: int, rule_id: str, reason: str) -> ClaimDetail:
+        """Exempt one rule on one claim, with a reason; the claim is rebuilt.
+
+        Raises:
+            ReviewError: no such claim or rule, or the reason is empty.
+        """
+        reason = _require_reason(reason)
+        if not any(rule.id == rule_id for rule in self.rule_set.rules):
+            if rule_id != claim_ops.READ_RULE_ID:
+                raise ReviewError(f"there is no rule '{rule_id}' in the rule set")
+        decision = DecisionRecord(
+            claim_id=claim_id,
+            kind="exempt",
+            rule_id=rule_id,
+            reason=reason,
+            user=self.user,
+        )
+        detail = {"rule_id": rule_id, "reason": reason}
+        return self._decide(claim_id, decision, "exempt", detail)
+
+    def override(
+        self, claim_id: int, path: str, value: Any, reason: str, rule_id: str = ""
+    ) -> ClaimDetail:
+        """Set a value on one claim, over whatever a rule set, with a reason.
+
+        Raises:
+            ReviewError: the path names no field, the value does not fit it, or
+                the reason is empty.
+        """
+        return self._set_value(claim_id, "override", path, value, reason, rule_id)
+
+    def edit(self, claim_id: int, path: str, value: Any, reason: str) -> ClaimDetail:
+        """Correct a field of the encounter before rules run, with a reason."""
+        return self._set_value(claim_id, "edit", path, value, reason, "")
+
+    def _set_value(
+        self,
+        claim_id: int,
+        kind: str,
+        path: str,
+        value: Any,
+        reason: str,
+        rule_id: str,
+    ) -> ClaimDetail:
+        reason = _require_reason(reason)
+        with Session(self.engine) as session:
+            claim = self._claim(session, claim_id)
+            received, _, _ = claim_ops.build_stored(
+                session, claim, self.rule_set, self.today
+            )
+        try:
+            get_path(received, path)
+        except PathError as error:
+            raise ReviewError(str(error)) from None
+        decision = DecisionRecord(
+            claim_id=claim_id,
+            kind=kind,
+            rule_id=rule_id,
+            path=path,
+            value_json=claim_ops.json_value(value),
+            reason=reason,
+            user=self.user,
+        )
+        detail = {"path": path, "rule_id": rule_id, "reason": reason}
+        return self._decide(claim_id, decision, kind, detail)
+
+    def undo_decision(self, claim_id: int, decision_id: int, reason: str) -> ClaimDetail:
+        """Revoke a decision (kept in history), record why, and rebuild the claim."""
+        reason = _require_reason(reason)
+        with Session(self.engine) as session:
+            claim = self._claim(session, claim_id)
+            decision = session.get(DecisionRecord, decision_id)
+            if decision is None or decision.claim_id != claim_id:
+                raise ReviewError(f"claim {claim_id} has no decision {decision_id}")
+            if decision.revoked_at is not None:
+                raise ReviewError(f"decision {decision_id} was already undone")
+            decision.revoked_at = utc_now()
+            decision.revoked_by = self.user
+            decision.revoke_reason = reason
+            session.add(decision)
+            session.flush()
+            claim_ops.rebuild(session, claim, self.rule_set, self.today)
+            detail = {"decision": decision_id, "kind": decision.kind, "reason": reason}
+            self._record(session, "undo", claim_id, detail)
+            session.commit()
+        return self.claim_detail(claim_id)
+
+    def park(self, claim_id: int, note: str) -> ClaimDetail:
+        """Put a claim aside with a note; it leaves the held and ready queues."""
+        return self._park(claim_id, note, parked=True)
+
+    def unpark(self, claim_id: int, note: str) -> ClaimDetail:
+        """Return a parked claim to the queue its build puts it in."""
+        return self._park(claim_id, note, parked=False)
+
+    def _park(self, claim_id: int, note: str, *, parked: bool) -> ClaimDetail:
+        note = _require_reason(note)
+        with Session(self.engine) as session:
+            claim = self._claim(session, claim_id)
+            if claim.status == ClaimStatus.EXPORTED.value:
+                raise ReviewError(f"claim {claim_id} is already exported")
+            claim.status = ClaimStatus.PARKED.value if parked else ""
+            claim_ops.rebuild(session, claim, self.rule_set, self.today)
+            action = "park" if parked else "unpark"
+            self._record(session, action, claim_id, {"note": note})
+            session.commit()
+        return self.claim_detail(claim_id)
+
+    def export(self, out: Path) -> ExportReport:
+        """Write every ready claim to ``out`` as one pyx12-validated interchange."""
+        from claimtui.review.export import export_ready
+
+        return export_ready(self, out)
+
+    # Audit ------------------------------------------------------------------
+
+    def _record(
+        self,
+        session: Session,
+        action: str,
+        claim_id: int | None,
+        detail: dict[str, Any],
+    ) -> None:
+        session.add(
+            AuditEvent(
+                user=self.user,
+                action=action,
+                claim_id=claim_id,
+                detail=json.dumps(detail, default=str, sort_keys=True),
+            )
+        )
+
+    def _audit(
+        self, session: Session, claim_id: int | None, limit: int
+    ) -> list[AuditEntry]:
+        statement = select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(limit)
+        if claim_id is not None:
+            statement = statement.where(AuditEvent.claim_id == claim_id)
+        return [
+            AuditEntry(
+                id=event.id or 0,
+                at=event.at,
+                user=event.user,
+                action=event.action,
+                claim_id=event.claim_id,
+                detail=event.detail,
+            )
+            for event in session.exec(statement)
+        ]
+
+    def audit_events(
+        self, claim_id: int | None = None, limit: int = 200
+    ) -> list[AuditEntry]:
+        """The newest audit events, for one claim or for all."""
+        with Session(self.engine) as session:
+            return self._audit(session, claim_id, limit)
+
+    # Import -----------------------------------------------------------------
+
+    def import_path(self, path: Path, *, lenient: bool = False) -> ImportReport:
+        """Import one file in one transaction; a file imported before adds nothing.
+
+        Strict (the default): a file with file-level errors imports nothing.
+        Lenient: what can be trusted is imported; claims an error touches are held.
+        """
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            report = ImportReport(source=path.name, format="", refused=True)
+            report.problems.append(f"{path}: cannot read the file ({error.strerror})")
+            return report
+        digest = hashlib.sha256(data).hexdigest()
+        with Session(self.engine) as session:
+            known = session.exec(
+                select(ImportBatch).where(ImportBatch.content_sha256 == digest)
+            ).first()
+            if known is not None:
+                report = ImportReport(
+                    source=path.name, format=known.format, duplicate=True
+                )
+                report.problems.append(
+                    f"{path.name}: already imported on "
+                    f"{known.imported_at:%Y-%m-%d %H:%M} as {known.source_name}; "
+                    "nothing added"
+                )
+                return report
+        try:
+            result = read_file(path)
+        except X12InputError as error:
+            report = ImportReport(source=path.name, format="837p", refused=True)
+            report.problems.append(str(error))
+            return report
+        report = ImportReport(source=path.name, format=result.format)
+        report.problems.extend(_issue_text(issue) for issue in result.issues)
+        if result.has_errors and not lenient:
+            report.refused = True
+            report.problems.append(
+                f"{path.name}: nothing imported; fix the file, or import it with "
+                "--lenient to keep the claims that can be trusted (they are held "
+                "where an error touches them)"
+            )
+            return report
+        with Session(self.engine) as session:
+            batch = ImportBatch(
+                source_name=path.name,
+                content_sha256=digest,
+                format=result.format,
+                user=self.user,
+                issue_count=len(result.issues),
+                lenient=lenient,
+            )
+            session.add(batch)
+            session.flush()
+            assert batch.id is not None
+            for ingested in result.claims:
+                report.problems.extend(_issue_text(i) for i in ingested.issues)
+                held = self._store_claim(session, batch.id, ingested)
+                report.imported += 1
+                report.held += held
+            batch.claim_count = report.imported
+            session.add(batch)
+            self._record(
+                session,
+                "import",
+                None,
+                {"file": path.name, "claims": report.imported, "batch": batch.id},
+            )
+            session.commit()
+        log.info(
+            "imported %s claims (%s held) from batch file %s",
+            report.imported,
+            report.held,
+            digest[:12],
+        )
+        return report
+
+    def _store_claim(self, session: Session, batch_id: int, ingested: Any) -> int:
+        record = EncounterRecord(
+            batch_id=batch_id,
+            position=f"{ingested.position}",
+            raw_format=ingested.raw_format,
+            raw=ingested.raw,
+            encounter_json=ingested.encounter.model_dump_json(),
+            read_issues_json=claim_ops.issues_json(ingested.issues),
+        )
+        session.add(record)
+        session.flush()
+        assert record.id is not None
+        claim = ClaimRecord(encounter_id=record.id, status=ClaimStatus.HELD.value)
+        session.add(claim)
+        session.flush()
+        claim_ops.rebuild(session, claim, self.rule_set, self.today)
+        return 1 if claim.status == ClaimStatus.HELD.value else 0
+
+
+def _require_reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise ReviewError("a reason is required")
+    return reason
+
+
+def _issue_text(issue: Any) -> str:
+    where = []
+    if issue.segment_number is not None:
+        where.append(f"segment {issue.segment_number}")
+    if issue.segment_id:
+        where.append(issue.segment_id)
+    if issue.element:
+        where.append(issue.element)
+    place = f" ({', '.join(where)})" if where else ""
+    message = str(issue.message)
+    if message.startswith(issue.source):
+        return f"{message}{place}"
+    return f"{issue.source}{place}: {message}"
+
+
+def _stored(record: DecisionRecord) -> StoredDecision:
+    return StoredDecision(
+        id=record.id or 0,
+        kind=record.kind,
+        rule_id=record.rule_id,
+        path=record.path,
+        value=json.loads(record.value_json),
+        reason=record.reason,
+        user=record.user,
+        at=record.at,
+    )

@@ -1,0 +1,151 @@
+"""Database tables: imports, encounters as received, built claims, decisions, audit.
+
+The raw encounter is stored exactly as received and never changed. A claim row holds
+what the queues need to list and filter (status, payer, rules that hold it) so a
+queue of 100,000 claims pages straight from an index; everything else about a claim
+is rebuilt from the encounter, the rule set and the claim's decisions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import Column, Numeric, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utc_now() -> dt.datetime:
+    """The current time in UTC, as stored in every timestamp column."""
+    return dt.datetime.now(dt.UTC)
+
+
+class ImportBatch(SQLModel, table=True):
+    """One imported file. A file's content hash is unique: importing it again adds
+    nothing."""
+
+    __tablename__ = "import_batch"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_name: str = Field(description="File name as given, without directories.")
+    content_sha256: str = Field(index=True, unique=True)
+    format: str = Field(description="837p, json or csv.")
+    imported_at: dt.datetime = Field(default_factory=utc_now)
+    user: str
+    claim_count: int = 0
+    issue_count: int = 0
+    lenient: bool = False
+
+
+class EncounterRecord(SQLModel, table=True):
+    """An encounter exactly as received, and the model read from it."""
+
+    __tablename__ = "encounter"
+
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: int = Field(foreign_key="import_batch.id", index=True)
+    position: str = Field(description="Where in the file, e.g. transaction and claim.")
+    raw_format: str
+    raw: str = Field(sa_column=Column(Text, nullable=False))
+    encounter_json: str = Field(sa_column=Column(Text, nullable=False))
+    read_issues_json: str = Field(
+        default="[]", sa_column=Column(Text, nullable=False, server_default="[]")
+    )
+
+
+class ClaimRecord(SQLModel, table=True):
+    """The built claim's summary: what queues list, filter and page on."""
+
+    __tablename__ = "claim"
+    __table_args__ = (UniqueConstraint("encounter_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    encounter_id: int = Field(foreign_key="encounter.id")
+    status: str = Field(index=True)
+    version: int = Field(default=1, description="Bumped on every change; no lost update.")
+    rule_set_version: str = ""
+    built_at: dt.datetime = Field(default_factory=utc_now)
+    patient_control_number: str = Field(default="", index=True)
+    patient_name: str = ""
+    payer_name: str = ""
+    payer_id: str = Field(default="", index=True)
+    claim_filing_code: str = ""
+    kind: str = Field(default="", index=True, description="WC, AA, OA or empty.")
+    total_charge: Decimal = Field(
+        default=Decimal(0), sa_column=Column(Numeric(12, 2), nullable=False)
+    )
+    service_date: dt.date | None = None
+    holding_rules: str = Field(default="", description="Space-separated rule ids.")
+    errors: int = 0
+    warnings: int = 0
+    flags: str = ""
+    export_batch_id: int | None = Field(default=None, foreign_key="export_batch.id")
+
+
+class FindingRecord(SQLModel, table=True):
+    """A finding of the claim's latest build, for queues by rule and severity."""
+
+    __tablename__ = "finding"
+
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(foreign_key="claim.id", index=True)
+    rule_id: str = Field(index=True)
+    severity: str
+    message: str
+    path: str = ""
+    exempted: bool = False
+
+
+class DecisionRecord(SQLModel, table=True):
+    """A person's decision on one claim. Undoing one revokes it; nothing is deleted."""
+
+    __tablename__ = "decision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(foreign_key="claim.id", index=True)
+    kind: str
+    rule_id: str = ""
+    path: str = ""
+    value_json: str = "null"
+    reason: str
+    user: str
+    at: dt.datetime = Field(default_factory=utc_now)
+    revoked_at: dt.datetime | None = None
+    revoked_by: str = ""
+    revoke_reason: str = ""
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only record of everything people and the product did to claims."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(default_factory=utc_now, index=True)
+    user: str
+    action: str = Field(index=True)
+    claim_id: int | None = Field(default=None, index=True)
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False))
+
+
+class ExportBatch(SQLModel, table=True):
+    """One exported interchange file."""
+
+    __tablename__ = "export_batch"
+
+    id: int | None = Field(default=None, primary_key=True)
+    file_name: str
+    interchange_control_number: int = Field(unique=True)
+    claim_count: int
+    content_sha256: str
+    exported_at: dt.datetime = Field(default_factory=utc_now)
+    user: str
+
+
+class ControlCounter(SQLModel, table=True):
+    """Monotonic counters: interchange and group control numbers are never reused."""
+
+    __tablename__ = "control_counter"
+
+    name: str = Field(primary_key=True)
+    value: int = 0

@@ -1,0 +1,44 @@
+"""The database: owner-only files, append-only audit log, clear errors."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from claimtui.review import Workspace
+from claimtui.store import StoreError, default_database_path, open_engine
+from tests.conftest import VALID_837P
+
+
+def test_sqlite_file_is_created_owner_only(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "claims.sqlite"
+    open_engine(f"sqlite:///{path}").dispose()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+
+
+def test_default_database_lives_in_the_user_data_dir(private_home: Path) -> None:
+    path = default_database_path()
+    assert path.is_relative_to(private_home)
+    assert path.name == "claimtui.sqlite"
+
+
+def test_malformed_url_is_a_store_error() -> None:
+    with pytest.raises(StoreError, match="database URL is not valid"):
+        open_engine("not a url at all")
+
+
+def test_audit_log_refuses_update_and_delete(
+    workspace: Workspace, corpus: Path
+) -> None:
+    workspace.import_path(corpus / "837p" / VALID_837P[0])
+    with workspace.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM audit_event")).scalar()
+        with pytest.raises(DBAPIError, match="append-only"):
+            connection.execute(text("UPDATE audit_event SET user = 'x'"))
+        with pytest.raises(DBAPIError, match="append-only"):
+            connection.execute(text("DELETE FROM audit_event"))
