@@ -19,6 +19,7 @@ with a warning.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
@@ -98,11 +99,19 @@ def read_837p(path: Path) -> ReadResult:
         ) from None
     claims: list[ReadClaim] = []
     issues: list[InputIssue] = []
-    for item in iter_837p(data, path.name):
-        if isinstance(item, ReadClaim):
-            claims.append(item)
-        else:
-            issues.append(item)
+    # Reading allocates many small objects that all stay alive; the cyclic
+    # collector would rescan them again and again (it halved the read speed).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for item in iter_837p(data, path.name):
+            if isinstance(item, ReadClaim):
+                claims.append(item)
+            else:
+                issues.append(item)
+    finally:
+        if collecting:
+            gc.enable()
     logger.info(
         "read %s: %d claims, %d file issues", path.name, len(claims), len(issues)
     )
