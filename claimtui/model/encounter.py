@@ -179,6 +179,19 @@ class Subscriber(Party):
     contact: Contact | None = Field(
         None, description="Property and casualty contact phone (PER*IC)."
     )
+    death_date: dt.date | None = Field(
+        None,
+        description="Date of death when the patient is the subscriber (2000B PAT06).",
+    )
+    weight_pounds: Decimal | None = Field(
+        None,
+        description="Patient weight when the patient is the subscriber (2000B PAT08).",
+    )
+    pregnant: bool = Field(
+        False,
+        description="Pregnancy indicator when the patient is the subscriber "
+        "(2000B PAT09).",
+    )
 
 
 class Payer(ModelBase):
@@ -498,6 +511,11 @@ class DrugIdentification(ModelBase):
     )
     prescription_number: str = Field(
         "", description="Prescription or link sequence number (REF*XZ / VY)."
+    )
+    prescription_number_qualifier: str = Field(
+        "XZ",
+        description="XZ when the number is a prescription number, VY when it is "
+        "a link sequence number (REF01).",
     )
 
 

@@ -1,0 +1,467 @@
+"""Turn the segments of one 837P transaction set (ST..SE) into encounters.
+
+Loops are told apart by segment id and qualifier, never by position alone::
+
+    header      BHT, 1000A NM1*41 + PER, 1000B NM1*40
+    2000A       HL*20, PRV*BI; 2010AA NM1*85; 2010AB NM1*87; (2010AC NM1*PE)
+    2000B       HL*22, SBR, PAT; 2010BA NM1*IL; 2010BB NM1*PR
+    2000C       HL*23, PAT; 2010CA NM1*QC
+    2300...     CLM and everything below it: see ``_claim``
+
+Segments under an HL are shared by every claim below it: each claim gets a copy of
+their data, their raw segments and their issues.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+
+from claimtui.model.encounter import Encounter
+from claimtui.x12._claim import ClaimReader
+from claimtui.x12._fields import Data, FieldReader, element, read_address
+from claimtui.x12.issues import InputIssue
+from claimtui.x12.tokenizer import Segment
+
+_LEVEL_LOOPS = {"20": "2000A", "22": "2000B", "23": "2000C"}
+_PERSON_LOOPS = {("22", "IL"): "2010BA", ("22", "PR"): "2010BB", ("23", "QC"): "2010CA"}
+
+
+@dataclass
+class HLContext:
+    """One HL level (2000A, 2000B or 2000C) and what was read under it."""
+
+    hl_id: str
+    level: str
+    declared_children: str
+    segment: Segment
+    raw: list[Segment] = field(default_factory=list)
+    data: Data = field(default_factory=dict)
+    issues: list[InputIssue] = field(default_factory=list)
+    loop: str = ""
+    target: Data | None = None
+    names: set[str] = field(default_factory=set)
+    children: int = 0
+    claims: list[int] = field(default_factory=list)
+    parent: HLContext | None = None
+
+
+@dataclass
+class ParsedClaim:
+    """A claim read from a transaction, before it becomes a ReadClaim."""
+
+    encounter: Encounter | None
+    raw: list[Segment]
+    first: int
+    last: int
+    issues: list[InputIssue]
+
+
+class TransactionParser:
+    """Reads the body of one ST..SE into claims; ``issues`` are file-level."""
+
+    def __init__(self, fields: FieldReader) -> None:
+        self.fields = fields
+        self.header: Data = {}
+        self.header_loop = ""
+        self.contexts: dict[str, HLContext] = {}
+        self.ordered: list[HLContext] = []
+        self.billing: HLContext | None = None
+        self.subscriber: HLContext | None = None
+        self.patient: HLContext | None = None
+        self.current: HLContext | None = None
+        self.claim: ClaimReader | None = None
+        self.claims: list[ParsedClaim] = []
+        self.issues: list[InputIssue] = []
+
+    def parse(self, body: list[Segment]) -> list[ParsedClaim]:
+        """Read the segments between ST and SE."""
+        for segment in body:
+            self._segment(segment)
+        self._close_claim()
+        self._check_children()
+        return self.claims
+
+    def _segment(self, segment: Segment) -> None:
+        if segment.id == "HL":
+            self._close_claim()
+            self._start_hl(segment)
+        elif segment.id == "CLM":
+            self._close_claim()
+            self._start_claim(segment)
+        elif self.claim is not None:
+            self.claim.handle(segment)
+        elif self.current is not None:
+            self.current.raw.append(segment)
+            handler = _CONTEXT_HANDLERS.get((self.current.level, segment.id))
+            if handler is None:
+                self._not_carried(self.current, segment)
+            else:
+                handler(self, self.current, segment)
+        else:
+            self._header_segment(segment)
+
+    # -- header (BHT, 1000A, 1000B) ----------------------------------------------
+
+    def _header_segment(self, segment: Segment) -> None:
+        sid, qualifier = segment.id, element(segment, 1)
+        if sid == "BHT":
+            self.header["transaction_type"] = element(segment, 6)
+        elif sid == "NM1" and qualifier == "41":
+            self.header_loop = "1000A"
+            submitter: Data = {
+                "name": element(segment, 3),
+                "first_name": element(segment, 4),
+                "identifier": element(segment, 9),
+            }
+            if element(segment, 2) in ("1", "2"):
+                submitter["entity_type"] = element(segment, 2)
+            self.header["submitter"] = submitter
+        elif sid == "NM1" and qualifier == "40":
+            self.header_loop = "1000B"
+            self.header["receiver"] = {
+                "name": element(segment, 3),
+                "identifier": element(segment, 9),
+            }
+        elif sid == "PER" and self.header_loop == "1000A":
+            submitter = self.header["submitter"]
+            if "contact" not in submitter:
+                submitter["contact"] = self.fields.contact(segment)
+        else:
+            loop = self.header_loop or "header"
+            self.issues.append(self.fields.not_carried(segment, loop))
+
+    # -- HL levels ---------------------------------------------------------------
+
+    def _start_hl(self, segment: Segment) -> None:
+        hl_id, parent_id = element(segment, 1), element(segment, 2)
+        level = element(segment, 3)
+        context = HLContext(hl_id, level, element(segment, 4), segment, raw=[segment])
+        context.loop = _LEVEL_LOOPS.get(level, "HL")
+        if hl_id in self.contexts:
+            context.issues.append(
+                self.fields.issue(segment, "HL01", "this HL id is used twice")
+            )
+        elif hl_id != str(len(self.ordered) + 1):
+            context.issues.append(
+                self.fields.issue(
+                    segment, "HL01", "HL ids should count 1, 2, 3 in order", "warning"
+                )
+            )
+        self.contexts.setdefault(hl_id, context)
+        self.ordered.append(context)
+        self.current = context
+        if level == "20":
+            self._start_billing(context, parent_id)
+        elif level == "22":
+            self._link(context, parent_id, "20", self.billing)
+            self.subscriber, self.patient = context, None
+        elif level == "23":
+            self._link(context, parent_id, "22", self.subscriber)
+            self.patient = context
+        else:
+            context.issues.append(
+                self.fields.issue(
+                    segment, "HL03", "HL level is not 20, 22 or 23; not read"
+                )
+            )
+
+    def _start_billing(self, context: HLContext, parent_id: str) -> None:
+        if parent_id:
+            context.issues.append(
+                self.fields.issue(
+                    context.segment,
+                    "HL02",
+                    "a billing provider HL (2000A) must not have a parent",
+                )
+            )
+        self.billing, self.subscriber, self.patient = context, None, None
+
+    def _link(
+        self,
+        context: HLContext,
+        parent_id: str,
+        parent_level: str,
+        preceding: HLContext | None,
+    ) -> None:
+        named = self.contexts.get(parent_id)
+        parent = preceding
+        if named is not None and named.level == parent_level and named is not context:
+            parent = named
+        else:
+            context.issues.append(
+                self.fields.issue(
+                    context.segment,
+                    "HL02",
+                    "the parent HL id does not name an HL of the level above; "
+                    "the claim is placed under the preceding one",
+                )
+            )
+        if parent is None:
+            context.issues.append(
+                self.fields.issue(
+                    context.segment, "HL02", "this HL has no level above it"
+                )
+            )
+        else:
+            parent.children += 1
+        context.parent = parent
+
+    def _check_children(self) -> None:
+        for context in self.ordered:
+            declared = context.declared_children
+            if declared in ("0", "1") and (declared == "1") == (context.children > 0):
+                continue
+            if context.level == "23" and declared == "" and not context.children:
+                continue
+            issue = self.fields.issue(
+                context.segment,
+                "HL04",
+                "the child code does not match the HLs that follow",
+                "warning",
+            )
+            self._attach(context, issue)
+        for context in self.ordered:
+            if context.claims or context.level not in ("22", "23"):
+                continue
+            if context.level == "23" or not context.children:
+                self.issues.append(self._no_claim(context))
+
+    def _no_claim(self, context: HLContext) -> InputIssue:
+        return self.fields.issue(
+            context.segment, "", "this subscriber or patient HL has no claim", "warning"
+        )
+
+    def _attach(self, context: HLContext, issue: InputIssue) -> None:
+        """Add an issue to every claim under a context, or to the file if none."""
+        indexes = set(context.claims)
+        if not indexes:
+            self.issues.append(issue)
+        for index in sorted(indexes):
+            self.claims[index].issues.append(issue)
+
+    def _not_carried(self, context: HLContext, segment: Segment) -> None:
+        if context.loop != "skip":
+            context.issues.append(self.fields.not_carried(segment, context.loop))
+
+    # -- 2000A -------------------------------------------------------------------
+
+    def _billing_prv(self, context: HLContext, segment: Segment) -> None:
+        provider = context.data.setdefault("billing_provider", {})
+        provider["taxonomy"] = element(segment, 3)
+
+    def _billing_nm1(self, context: HLContext, segment: Segment) -> None:
+        qualifier = element(segment, 1)
+        if qualifier == "85" and "85" not in context.names:
+            context.loop = "2010AA"
+            provider = context.data.setdefault("billing_provider", {})
+            provider.update(self.fields.provider_name(segment, context.issues))
+            context.target = provider
+        elif qualifier == "87" and "87" not in context.names:
+            context.loop = "2010AB"
+            context.data["pay_to_address"] = {}
+            context.target = {"address": context.data["pay_to_address"]}
+        else:
+            context.loop = "2010AC" if qualifier == "PE" else "2000A"
+            self._not_carried(context, segment)
+            context.loop, context.target = "skip", None
+        context.names.add(qualifier)
+
+    # -- 2000B / 2000C -----------------------------------------------------------
+
+    def _sbr(self, context: HLContext, segment: Segment) -> None:
+        subscriber = context.data.setdefault("subscriber", {})
+        subscriber.update(
+            payer_responsibility=element(segment, 1),
+            relationship=element(segment, 2),
+            group_number=element(segment, 3),
+            group_name=element(segment, 4),
+            insurance_type=element(segment, 5),
+            claim_filing_code=element(segment, 9),
+        )
+
+    def _pat(self, context: HLContext, segment: Segment) -> None:
+        key = "patient" if context.level == "23" else "subscriber"
+        person = context.data.setdefault(key, {})
+        issues = context.issues
+        if key == "patient":
+            person["relationship"] = element(segment, 1)
+        if element(segment, 6):
+            person["death_date"] = self.fields.date(
+                segment, "PAT06", element(segment, 6), issues
+            )
+        if element(segment, 8):
+            person["weight_pounds"] = self.fields.decimal(
+                segment, "PAT08", element(segment, 8), issues
+            )
+        if element(segment, 9):
+            person["pregnant"] = element(segment, 9) == "Y"
+
+    def _person_nm1(self, context: HLContext, segment: Segment) -> None:
+        qualifier = element(segment, 1)
+        loop = _PERSON_LOOPS.get((context.level, qualifier))
+        if loop is None or qualifier in context.names:
+            self._not_carried(context, segment)
+            context.loop, context.target = "skip", None
+            return
+        context.names.add(qualifier)
+        context.loop = loop
+        if qualifier == "PR":
+            payer = {
+                "name": element(segment, 3),
+                "id_qualifier": element(segment, 8),
+                "payer_id": element(segment, 9),
+            }
+            context.data["payer"] = context.target = payer
+            return
+        key = "subscriber" if qualifier == "IL" else "patient"
+        person = context.data.setdefault(key, {})
+        person.update(self.fields.party_name(segment, context.issues))
+        if qualifier == "IL":
+            person["id_qualifier"] = element(segment, 8)
+            person["member_id"] = element(segment, 9)
+        context.target = person
+
+    def _dmg(self, context: HLContext, segment: Segment) -> None:
+        target = context.target
+        if target is None or context.loop not in ("2010BA", "2010CA"):
+            self._not_carried(context, segment)
+            return
+        if element(segment, 2):
+            target["birth_date"] = self.fields.date(
+                segment, "DMG02", element(segment, 2), context.issues
+            )
+        target["gender"] = element(segment, 3)
+
+    def _address(self, context: HLContext, segment: Segment) -> None:
+        if context.target is None:
+            self._not_carried(context, segment)
+            return
+        read_address(segment, context.target.setdefault("address", {}))
+
+    def _ref(self, context: HLContext, segment: Segment) -> None:
+        target, loop = context.target, context.loop
+        qualifier, value = element(segment, 1), element(segment, 2)
+        if target is None:
+            self._not_carried(context, segment)
+        elif (
+            loop == "2010AA" and qualifier in ("EI", "SY") and not target.get("tax_id")
+        ):
+            target["tax_id_qualifier"] = qualifier
+            target["tax_id"] = value
+        elif loop in ("2010AA", "2010BB"):
+            references = target.setdefault("secondary_ids", [])
+            references.append({"qualifier": qualifier, "value": value})
+        elif loop in ("2010BA", "2010CA") and qualifier == "SY" and "ssn" not in target:
+            target["ssn"] = value
+        elif (
+            loop in ("2010BA", "2010CA")
+            and qualifier == "Y4"
+            and ("property_casualty_claim_number" not in target)
+        ):
+            target["property_casualty_claim_number"] = value
+        else:
+            self._not_carried(context, segment)
+
+    def _per(self, context: HLContext, segment: Segment) -> None:
+        target = context.target
+        if target is None or context.loop not in ("2010AA", "2010BA", "2010CA"):
+            self._not_carried(context, segment)
+        elif "contact" not in target:
+            target["contact"] = self.fields.contact(segment)
+        elif not self.fields.merge_contact(segment, target["contact"]):
+            self._not_carried(context, segment)
+
+    # -- claims ------------------------------------------------------------------
+
+    def _start_claim(self, segment: Segment) -> None:
+        self.claim = ClaimReader(self.fields, segment)
+        if self.subscriber is None or self.current is self.billing:
+            self.claim.issues.append(
+                self.fields.issue(
+                    segment, "", "this claim has no subscriber HL (2000B) above it"
+                )
+            )
+
+    def _close_claim(self) -> None:
+        claim, self.claim = self.claim, None
+        if claim is None:
+            return
+        contexts = [c for c in (self.billing, self.subscriber, self.patient) if c]
+        index = len(self.claims)
+        for context in contexts:
+            context.claims.append(index)
+        raw = [segment for context in contexts for segment in context.raw]
+        raw.extend(claim.raw)
+        issues = [issue for context in contexts for issue in context.issues]
+        issues.extend(claim.finish())
+        data = self._encounter_data(claim, issues)
+        encounter = self._build(data, claim.raw[0], issues)
+        first, last = claim.raw[0].number, claim.raw[-1].number
+        self.claims.append(ParsedClaim(encounter, raw, first, last, issues))
+
+    def _encounter_data(self, claim: ClaimReader, issues: list[InputIssue]) -> Data:
+        data: Data = dict(claim.data)
+        for key in ("transaction_type", "submitter", "receiver"):
+            if key in self.header:
+                data[key] = self.header[key]
+        billing = self.billing or HLContext("", "20", "", claim.raw[0])
+        subscriber = self.subscriber or HLContext("", "22", "", claim.raw[0])
+        missing = []
+        if "85" not in billing.names:
+            missing.append("2010AA billing provider (NM1*85)")
+        if "IL" not in subscriber.names:
+            missing.append("2010BA subscriber (NM1*IL)")
+        if "PR" not in subscriber.names:
+            missing.append("2010BB payer (NM1*PR)")
+        if self.patient is not None and "QC" not in self.patient.names:
+            missing.append("2010CA patient (NM1*QC)")
+        for loop in missing:
+            issues.append(
+                self.fields.issue(
+                    claim.raw[0], "", f"the loop {loop} of this claim is missing"
+                )
+            )
+        data["billing_provider"] = billing.data.get("billing_provider", {})
+        if "pay_to_address" in billing.data:
+            data["pay_to_address"] = billing.data["pay_to_address"]
+        data["subscriber"] = subscriber.data.get("subscriber", {})
+        data["payer"] = subscriber.data.get("payer", {})
+        if self.patient is not None:
+            data["patient"] = self.patient.data.get("patient", {})
+        return data
+
+    def _build(
+        self, data: Data, segment: Segment, issues: list[InputIssue]
+    ) -> Encounter | None:
+        try:
+            return Encounter.model_validate(data)
+        except ValidationError as error:
+            for detail in error.errors(include_input=False, include_url=False):
+                path = ".".join(str(part) for part in detail["loc"])
+                issues.append(
+                    self.fields.issue(
+                        segment, "", f"the claim cannot be built: {path} is invalid"
+                    )
+                )
+            return None
+
+
+ContextHandler = Callable[[TransactionParser, HLContext, Segment], None]
+_CONTEXT_HANDLERS: dict[tuple[str, str], ContextHandler] = {
+    ("20", "PRV"): TransactionParser._billing_prv,
+    ("20", "NM1"): TransactionParser._billing_nm1,
+    ("22", "SBR"): TransactionParser._sbr,
+    ("22", "PAT"): TransactionParser._pat,
+    ("23", "PAT"): TransactionParser._pat,
+}
+for _level in ("20", "22", "23"):
+    _CONTEXT_HANDLERS[(_level, "N3")] = TransactionParser._address
+    _CONTEXT_HANDLERS[(_level, "N4")] = TransactionParser._address
+    _CONTEXT_HANDLERS[(_level, "REF")] = TransactionParser._ref
+    _CONTEXT_HANDLERS[(_level, "PER")] = TransactionParser._per
+for _level in ("22", "23"):
+    _CONTEXT_HANDLERS[(_level, "NM1")] = TransactionParser._person_nm1
+    _CONTEXT_HANDLERS[(_level, "DMG")] = TransactionParser._dmg

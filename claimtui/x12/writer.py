@@ -1,0 +1,1239 @@
+"""Write encounters as one 005010X222A1 interchange, and show a claim's segments.
+
+Output rules: a fixed-width ISA with ISA11 ``^`` and ISA16 ``:``, the terminator
+``~`` and no newlines (pyx12 and clearinghouses read one long line; nothing is
+gained by a newline after ``~``). One GS; one ST per at most 5000 claims and per
+BHT06 transaction type; one 2000A per distinct billing provider (with its pay-to
+address) inside an ST; one 2000B per claim, with a 2000C when the encounter has a
+patient. Control numbers are derived from the header, so the same encounters and
+header always give byte-identical output.
+
+Only what the encounter holds is sent: empty values stay empty and nothing is
+made up. A value that contains a delimiter or a control character cannot be
+sent without corrupting the file, so it raises ``X12WriteError`` naming the
+field instead of being altered. A provider field that its loop does not carry in
+the TR3 (for example an address on a referring provider, 2310A) is not sent; the
+reader never fills such fields.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from claimtui.model.encounter import (
+    Address,
+    Adjustment,
+    Attachment,
+    Contact,
+    Encounter,
+    LineAdjudication,
+    Note,
+    OtherCoverage,
+    Party,
+    Patient,
+    Provider,
+    Receiver,
+    Reference,
+    ServiceLine,
+    Submitter,
+    Subscriber,
+)
+from claimtui.x12 import _loops
+from claimtui.x12._values import format_d8, format_decimal
+from claimtui.x12.tokenizer import DEFAULT_DELIMITERS, Delimiters
+
+VERSION = "005010X222A1"
+MAX_CLAIMS_PER_TRANSACTION = 5000
+_FORBIDDEN = frozenset("*:^~\r\n\t\x00")
+
+
+class X12WriteError(ValueError):
+    """Encounters or a header that cannot be written as valid X12.
+
+    The message names the model path or header field, never the value.
+    """
+
+
+@dataclass
+class InterchangeHeader:
+    """Who sends the interchange to whom, and its control numbers."""
+
+    sender_id: str
+    """ISA06: the submitter's interchange id (at most 15 characters)."""
+    receiver_id: str
+    """ISA08: the receiver's interchange id (at most 15 characters)."""
+    interchange_control_number: int
+    """ISA13 / IEA02, 1 to 999999999."""
+    group_control_number: int
+    """GS06 / GE02, 1 to 999999999; ST02 numbers are derived from it."""
+    created: dt.datetime
+    """ISA09/10 and GS04/05 date and time."""
+    submitter: Submitter
+    """1000A submitter name, id and EDI contact."""
+    receiver: Receiver
+    """1000B receiver name and id."""
+    sender_qualifier: str = "ZZ"
+    """ISA05 id qualifier."""
+    receiver_qualifier: str = "ZZ"
+    """ISA07 id qualifier."""
+    usage_indicator: str = "P"
+    """ISA15: T for test, P for production."""
+    application_sender_code: str = ""
+    """GS02; the sender id when empty."""
+    application_receiver_code: str = ""
+    """GS03; the receiver id when empty."""
+
+
+@dataclass
+class OutSegment:
+    """One segment to be sent, with where each element came from."""
+
+    id: str
+    """Segment id, e.g. SV1."""
+    elements: list[str]
+    """Elements 01, 02, ... as sent (composites joined with ':')."""
+    loop: str
+    """TR3 loop, e.g. 2400."""
+    sources: list[str]
+    """Model path each element came from; '' for constants and derived values.
+    For a composite, the path of its first component that has one."""
+    components: list[list[str]] = field(default_factory=list)
+    """Per element: its component values when it is a composite, else []."""
+    component_sources: list[list[str]] = field(default_factory=list)
+    """Per element: the model path of each component of a composite, else []."""
+
+
+Part = tuple[str, str]
+Element = Part | list[Part]
+_EMPTY: Part = ("", "")
+
+
+def _check(value: str, path: str) -> str:
+    if not _FORBIDDEN.isdisjoint(value):
+        where = path or "a constant"
+        raise X12WriteError(
+            f"{where} contains a delimiter or control character (* : ^ ~ or a line "
+            "break), which cannot be sent in X12; edit the value"
+        )
+    return value
+
+
+def _segment(segment_id: str, loop: str, *parts: Element) -> OutSegment:
+    """Build a segment from (value, path) parts; a list of parts is a composite."""
+    elements: list[str] = []
+    sources: list[str] = []
+    components: list[list[str]] = []
+    component_sources: list[list[str]] = []
+    for part in parts:
+        if isinstance(part, list):
+            values = [_check(value, path) for value, path in part]
+            paths = [path for _, path in part]
+            while values and not values[-1]:
+                values.pop()
+                paths.pop()
+            elements.append(":".join(values))
+            sources.append(next((path for path in paths if path), ""))
+            components.append(values)
+            component_sources.append(paths)
+        else:
+            elements.append(_check(part[0], part[1]))
+            sources.append(part[1])
+            components.append([])
+            component_sources.append([])
+    while elements and not elements[-1]:
+        for column in (elements, sources, components, component_sources):
+            column.pop()
+    return OutSegment(
+        segment_id, elements, loop, sources, components, component_sources
+    )
+
+
+def render_segment(
+    segment: OutSegment, delimiters: Delimiters = DEFAULT_DELIMITERS
+) -> str:
+    """The segment as text, without its terminator.
+
+    Raises:
+        X12WriteError: a value contains one of ``delimiters``.
+    """
+    special = {delimiters.element, delimiters.component, delimiters.segment}
+    special.discard("")
+    if delimiters.repetition:
+        special.add(delimiters.repetition)
+    texts = [segment.id]
+    for index, value in enumerate(segment.elements):
+        parts = segment.components[index] if index < len(segment.components) else []
+        pieces = parts if parts else [value]
+        for piece in pieces:
+            if not special.isdisjoint(piece):
+                raise X12WriteError(
+                    f"{segment.id}{index + 1:02d} contains a delimiter character"
+                )
+        texts.append(delimiters.component.join(pieces) if parts else value)
+    return delimiters.element.join(texts)
+
+
+def _text(value: str, path: str) -> Part:
+    return (value, path)
+
+
+def _number(value: Decimal | int | None, path: str) -> Part:
+    if value is None:
+        return _EMPTY
+    if isinstance(value, int):
+        return (str(value), path)
+    return (format_decimal(value), path)
+
+
+def _date(value: dt.date | None, path: str) -> Part:
+    return _EMPTY if value is None else (format_d8(value), path)
+
+
+def _const(value: str) -> Part:
+    return (value, "")
+
+
+def _when(condition: bool, value: str) -> Part:
+    return (value, "") if condition else _EMPTY
+
+
+def _flag(value: bool, path: str, yes: str = "Y", no: str = "") -> Part:
+    return (yes if value else no, path)
+
+
+# -- shared pieces -------------------------------------------------------------
+
+
+def _address(address: Address | None, path: str, loop: str) -> list[OutSegment]:
+    if address is None:
+        return []
+    p = f"{path}."
+    segments = []
+    if address.line1 or address.line2:
+        segments.append(
+            _segment(
+                "N3",
+                loop,
+                _text(address.line1, p + "line1"),
+                _text(address.line2, p + "line2"),
+            )
+        )
+    if address.city or address.state or address.postal_code or address.country:
+        segments.append(
+            _segment(
+                "N4",
+                loop,
+                _text(address.city, p + "city"),
+                _text(address.state, p + "state"),
+                _text(address.postal_code, p + "postal_code"),
+                _text(address.country, p + "country"),
+                _EMPTY,
+                _EMPTY,
+                _text(address.country_subdivision, p + "country_subdivision"),
+            )
+        )
+    return segments
+
+
+_PHONES = (
+    ("phone", "TE"),
+    ("phone_extension", "EX"),
+    ("fax", "FX"),
+    ("email", "EM"),
+)
+
+
+def _contact(contact: Contact | None, path: str, loop: str) -> list[OutSegment]:
+    """PER*IC; a second PER carries what does not fit in three numbers."""
+    if contact is None:
+        return []
+    numbers: list[Element] = []
+    for name, qualifier in _PHONES:
+        value = getattr(contact, name)
+        if value:
+            numbers.extend([_const(qualifier), _text(value, f"{path}.{name}")])
+    if not contact.name and not numbers:
+        return []
+    person = _text(contact.name, f"{path}.name")
+    segments = [_segment("PER", loop, _const("IC"), person, *numbers[:6])]
+    if len(numbers) > 6:
+        segments.append(_segment("PER", loop, _const("IC"), person, *numbers[6:]))
+    return segments
+
+
+def _name(
+    qualifier: str,
+    party: Party,
+    path: str,
+    loop: str,
+    id_qualifier: Part = _EMPTY,
+    identifier: Part = _EMPTY,
+) -> OutSegment:
+    return _segment(
+        "NM1",
+        loop,
+        _const(qualifier),
+        _text(party.entity_type.value, f"{path}.entity_type"),
+        _text(party.last_name, f"{path}.last_name"),
+        _text(party.first_name, f"{path}.first_name"),
+        _text(party.middle_name, f"{path}.middle_name"),
+        _EMPTY,
+        _text(party.suffix, f"{path}.suffix"),
+        id_qualifier,
+        identifier,
+    )
+
+
+def _provider_name(
+    qualifier: str, provider: Provider, path: str, loop: str
+) -> OutSegment:
+    npi = provider.npi
+    return _name(
+        qualifier,
+        provider,
+        path,
+        loop,
+        _when(bool(npi), "XX"),
+        _text(npi, f"{path}.npi"),
+    )
+
+
+def _references(
+    references: Sequence[tuple[str, str, str]], loop: str
+) -> list[OutSegment]:
+    """REF segments from (qualifier, value, path) triples."""
+    return [
+        _segment("REF", loop, _qualifier(qualifier, path), _text(value, path))
+        for qualifier, value, path in references
+    ]
+
+
+def _qualifier(qualifier: str, path: str) -> Part:
+    """REF01 of a named field is a constant; of a list item, its own path."""
+    if path.endswith(".value"):
+        return (qualifier, path[: -len(".value")] + ".qualifier")
+    return (qualifier, "")
+
+
+def _secondary(ids: Sequence[Reference], path: str) -> list[tuple[str, str, str]]:
+    return [
+        (reference.qualifier, reference.value, f"{path}[{index}].value")
+        for index, reference in enumerate(ids)
+    ]
+
+
+def _dtp(
+    qualifier: str, start: dt.date, end: dt.date | None, path: str, loop: str
+) -> OutSegment:
+    if end is None:
+        return _segment(
+            "DTP", loop, _const(qualifier), _const("D8"), _date(start, path)
+        )
+    value = f"{format_d8(start)}-{format_d8(end)}"
+    return _segment("DTP", loop, _const(qualifier), _const("RD8"), (value, path))
+
+
+def _adjustments(
+    adjustments: Sequence[Adjustment], path: str, loop: str
+) -> list[OutSegment]:
+    """CAS: consecutive adjustments of one group share a segment, six at most."""
+    segments: list[OutSegment] = []
+    index = 0
+    while index < len(adjustments):
+        group = adjustments[index].group_code
+        parts: list[Element] = [(group, f"{path}[{index}].group_code")]
+        count = 0
+        while (
+            index < len(adjustments)
+            and adjustments[index].group_code == group
+            and count < 6
+        ):
+            item, at = adjustments[index], f"{path}[{index}]"
+            parts.append(_text(item.reason_code, f"{at}.reason_code"))
+            parts.append(_number(item.amount, f"{at}.amount"))
+            parts.append(_number(item.quantity, f"{at}.quantity"))
+            index += 1
+            count += 1
+        segments.append(_segment("CAS", loop, *parts))
+    return segments
+
+
+def _procedure(
+    qualifier: str, code: str, modifiers: list[str], description: str, path: str
+) -> list[Part]:
+    parts = [
+        (qualifier, f"{path}.procedure_qualifier"),
+        (code, f"{path}.procedure_code"),
+    ]
+    mods = [
+        (value, f"{path}.modifiers[{index}]") for index, value in enumerate(modifiers)
+    ]
+    if len(mods) > 4:
+        raise X12WriteError(f"{path}.modifiers has more than four modifiers")
+    if description:
+        mods.extend([_EMPTY] * (4 - len(mods)))
+    return [*parts, *mods, (description, f"{path}.description")]
+
+
+# -- 2000A / 2000B / 2000C -------------------------------------------------------
+
+
+def _billing(encounter: Encounter, hl: int) -> list[OutSegment]:
+    provider, path = encounter.billing_provider, "billing_provider"
+    segments = [
+        _segment("HL", "2000A", _const(str(hl)), _EMPTY, _const("20"), _const("1"))
+    ]
+    if provider.taxonomy:
+        segments.append(
+            _segment(
+                "PRV",
+                "2000A",
+                _const("BI"),
+                _const("PXC"),
+                _text(provider.taxonomy, f"{path}.taxonomy"),
+            )
+        )
+    segments.append(_provider_name("85", provider, path, "2010AA"))
+    segments.extend(_address(provider.address, f"{path}.address", "2010AA"))
+    if provider.tax_id or provider.tax_id_qualifier:
+        segments.append(
+            _segment(
+                "REF",
+                "2010AA",
+                _text(provider.tax_id_qualifier, f"{path}.tax_id_qualifier"),
+                _text(provider.tax_id, f"{path}.tax_id"),
+            )
+        )
+    references = _secondary(provider.secondary_ids, f"{path}.secondary_ids")
+    segments.extend(_references(references, "2010AA"))
+    segments.extend(_contact(provider.contact, f"{path}.contact", "2010AA"))
+    if encounter.pay_to_address is not None:
+        segments.append(_segment("NM1", "2010AB", _const("87"), _const("2")))
+        segments.extend(_address(encounter.pay_to_address, "pay_to_address", "2010AB"))
+    return segments
+
+
+def _subscriber(encounter: Encounter, hl: int, parent: int) -> list[OutSegment]:
+    subscriber, path = encounter.subscriber, "subscriber"
+    has_patient = encounter.patient is not None
+    p = f"{path}."
+    segments = [
+        _segment(
+            "HL",
+            "2000B",
+            _const(str(hl)),
+            _const(str(parent)),
+            _const("22"),
+            _const("1" if has_patient else "0"),
+        ),
+        _segment(
+            "SBR",
+            "2000B",
+            _text(subscriber.payer_responsibility, p + "payer_responsibility"),
+            _text(subscriber.relationship, p + "relationship"),
+            _text(subscriber.group_number, p + "group_number"),
+            _text(subscriber.group_name, p + "group_name"),
+            _text(subscriber.insurance_type, p + "insurance_type"),
+            _EMPTY,
+            _EMPTY,
+            _EMPTY,
+            _text(subscriber.claim_filing_code, p + "claim_filing_code"),
+        ),
+    ]
+    pat = _pat_details(
+        subscriber.death_date, subscriber.weight_pounds, subscriber.pregnant, path
+    )
+    if pat:
+        segments.append(_segment("PAT", "2000B", _EMPTY, *pat))
+    segments.append(
+        _name(
+            "IL",
+            subscriber,
+            path,
+            "2010BA",
+            _text(subscriber.id_qualifier, p + "id_qualifier"),
+            _text(subscriber.member_id, p + "member_id"),
+        )
+    )
+    segments.extend(_person_details(subscriber, path, "2010BA"))
+    segments.extend(_payer(encounter))
+    return segments
+
+
+def _pat_details(
+    death: dt.date | None, weight: Decimal | None, pregnant: bool, path: str
+) -> list[Part]:
+    if death is None and weight is None and not pregnant:
+        return []
+    return [
+        _EMPTY,
+        _EMPTY,
+        _EMPTY,
+        _when(death is not None, "D8"),
+        _date(death, f"{path}.death_date"),
+        _when(weight is not None, "01"),
+        _number(weight, f"{path}.weight_pounds"),
+        _flag(pregnant, f"{path}.pregnant"),
+    ]
+
+
+def _person_details(
+    person: Subscriber | Patient, path: str, loop: str
+) -> list[OutSegment]:
+    segments = _address(person.address, f"{path}.address", loop)
+    if person.birth_date is not None or person.gender:
+        segments.append(
+            _segment(
+                "DMG",
+                loop,
+                _when(person.birth_date is not None, "D8"),
+                _date(person.birth_date, f"{path}.birth_date"),
+                _text(person.gender, f"{path}.gender"),
+            )
+        )
+    references = []
+    if person.ssn:
+        references.append(("SY", person.ssn, f"{path}.ssn"))
+    if person.property_casualty_claim_number:
+        references.append(
+            (
+                "Y4",
+                person.property_casualty_claim_number,
+                f"{path}.property_casualty_claim_number",
+            )
+        )
+    if loop == "2010CA":
+        references.reverse()
+    segments.extend(_references(references, loop))
+    segments.extend(_contact(person.contact, f"{path}.contact", loop))
+    return segments
+
+
+def _payer(encounter: Encounter) -> list[OutSegment]:
+    payer, p = encounter.payer, "payer."
+    segments = [
+        _segment(
+            "NM1",
+            "2010BB",
+            _const("PR"),
+            _const("2"),
+            _text(payer.name, p + "name"),
+            _EMPTY,
+            _EMPTY,
+            _EMPTY,
+            _EMPTY,
+            _text(payer.id_qualifier, p + "id_qualifier"),
+            _text(payer.payer_id, p + "payer_id"),
+        )
+    ]
+    segments.extend(_address(payer.address, "payer.address", "2010BB"))
+    segments.extend(
+        _references(_secondary(payer.secondary_ids, "payer.secondary_ids"), "2010BB")
+    )
+    return segments
+
+
+def _patient(encounter: Encounter, hl: int, parent: int) -> list[OutSegment]:
+    patient, path = encounter.patient, "patient"
+    assert patient is not None
+    details = _pat_details(
+        patient.death_date, patient.weight_pounds, patient.pregnant, path
+    )
+    segments = [
+        _segment(
+            "HL",
+            "2000C",
+            _const(str(hl)),
+            _const(str(parent)),
+            _const("23"),
+            _const("0"),
+        ),
+        _segment(
+            "PAT",
+            "2000C",
+            _text(patient.relationship, f"{path}.relationship"),
+            *details,
+        ),
+        _name("QC", patient, path, "2010CA"),
+    ]
+    segments.extend(_person_details(patient, path, "2010CA"))
+    return segments
+
+
+# -- 2300 ------------------------------------------------------------------------
+
+
+def _claim(encounter: Encounter) -> list[OutSegment]:
+    claim, c = encounter.claim, "claim."
+    causes = [
+        (cause, f"{c}related_causes[{index}]")
+        for index, cause in enumerate(claim.related_causes)
+    ]
+    if len(causes) > 3:
+        raise X12WriteError("claim.related_causes has more than three causes")
+    if claim.accident_state or claim.accident_country:
+        causes.extend([_EMPTY] * (3 - len(causes)))
+    causes.append(_text(claim.accident_state, c + "accident_state"))
+    causes.append(_text(claim.accident_country, c + "accident_country"))
+    segments = [
+        _segment(
+            "CLM",
+            "2300",
+            _text(claim.patient_control_number, c + "patient_control_number"),
+            _number(claim.total_charge, c + "total_charge"),
+            _EMPTY,
+            _EMPTY,
+            [
+                _text(claim.place_of_service, c + "place_of_service"),
+                _const("B"),
+                _text(claim.frequency_code, c + "frequency_code"),
+            ],
+            _flag(claim.provider_signature, c + "provider_signature", "Y", "N"),
+            _text(claim.assignment_participation, c + "assignment_participation"),
+            _text(claim.benefits_assignment, c + "benefits_assignment"),
+            _text(claim.release_of_information, c + "release_of_information"),
+            _text(claim.patient_signature_source, c + "patient_signature_source"),
+            causes,
+            _text(claim.special_program, c + "special_program"),
+            *([_EMPTY] * 7),
+            _text(claim.delay_reason, c + "delay_reason"),
+        )
+    ]
+    segments.extend(_claim_dates(encounter))
+    for index, attachment in enumerate(claim.attachments):
+        segments.append(_pwk(attachment, f"{c}attachments[{index}]", "2300"))
+    if claim.patient_amount_paid is not None:
+        segments.append(
+            _segment(
+                "AMT",
+                "2300",
+                _const("F5"),
+                _number(claim.patient_amount_paid, c + "patient_amount_paid"),
+            )
+        )
+    segments.extend(_claim_references(encounter))
+    segments.extend(_notes(claim.notes, c + "notes", "2300"))
+    segments.extend(_ambulance(encounter))
+    segments.extend(_conditions(encounter))
+    segments.extend(_diagnoses(encounter))
+    return segments
+
+
+def _claim_dates(encounter: Encounter) -> list[OutSegment]:
+    claim = encounter.claim
+    dates: list[tuple[str, dt.date, dt.date | None, str]] = []
+    for qualifier, name in _loops.CLAIM_DATES.items():
+        value = getattr(claim, name)
+        if value is not None:
+            dates.append((qualifier, value, None, f"claim.{name}"))
+    for index, other in enumerate(claim.other_dates):
+        path = f"claim.other_dates[{index}]"
+        dates.append((other.qualifier, other.start, other.end, path))
+    dates.sort(key=lambda item: _loops.rank(_loops.CLAIM_DATE_ORDER, item[0]))
+    return [_dtp(q, start, end, path, "2300") for q, start, end, path in dates]
+
+
+def _pwk(attachment: Attachment, path: str, loop: str) -> OutSegment:
+    control = attachment.control_number
+    return _segment(
+        "PWK",
+        loop,
+        _text(attachment.report_type, f"{path}.report_type"),
+        _text(attachment.transmission_code, f"{path}.transmission_code"),
+        _EMPTY,
+        _EMPTY,
+        _when(bool(control), "AC"),
+        _text(control, f"{path}.control_number"),
+    )
+
+
+def _claim_references(encounter: Encounter) -> list[OutSegment]:
+    claim = encounter.claim
+    found = [
+        (qualifier, getattr(claim, name), f"claim.{name}")
+        for qualifier, name in _loops.CLAIM_REFERENCES.items()
+        if getattr(claim, name)
+    ]
+    found.extend(_secondary(claim.other_references, "claim.other_references"))
+    found.sort(key=lambda item: _loops.rank(_loops.CLAIM_REFERENCE_ORDER, item[0]))
+    return _references(found, "2300")
+
+
+def _notes(notes: Sequence[Note], path: str, loop: str) -> list[OutSegment]:
+    return [
+        _segment(
+            "NTE",
+            loop,
+            _text(note.code, f"{path}[{index}].code"),
+            _text(note.text, f"{path}[{index}].text"),
+        )
+        for index, note in enumerate(notes)
+    ]
+
+
+def _ambulance(encounter: Encounter) -> list[OutSegment]:
+    ambulance, a = encounter.claim.ambulance, "claim.ambulance."
+    if ambulance is None:
+        return []
+    return [
+        _segment(
+            "CR1",
+            "2300",
+            _when(ambulance.weight_pounds is not None, "LB"),
+            _number(ambulance.weight_pounds, a + "weight_pounds"),
+            _EMPTY,
+            _text(ambulance.reason_code, a + "reason_code"),
+            _when(ambulance.distance_miles is not None, "DH"),
+            _number(ambulance.distance_miles, a + "distance_miles"),
+            _EMPTY,
+            _EMPTY,
+            _text(ambulance.round_trip_purpose, a + "round_trip_purpose"),
+            _text(ambulance.stretcher_purpose, a + "stretcher_purpose"),
+        )
+    ]
+
+
+def _conditions(encounter: Encounter) -> list[OutSegment]:
+    indexed = list(enumerate(encounter.claim.condition_indicators))
+    indexed.sort(key=lambda item: _loops.rank(_loops.CONDITION_ORDER, item[1].category))
+    segments = []
+    for index, indicator in indexed:
+        path = f"claim.condition_indicators[{index}]"
+        codes = [
+            _text(code, f"{path}.codes[{position}]")
+            for position, code in enumerate(indicator.codes)
+        ]
+        segments.append(
+            _segment(
+                "CRC",
+                "2300",
+                _text(indicator.category, f"{path}.category"),
+                _flag(indicator.applies, f"{path}.applies", "Y", "N"),
+                *codes,
+            )
+        )
+    return segments
+
+
+def _diagnoses(encounter: Encounter) -> list[OutSegment]:
+    diagnoses = encounter.claim.diagnoses
+    if not diagnoses:
+        return []
+    if len(diagnoses) > 12:
+        raise X12WriteError("claim.diagnoses has more than 12 codes; HI holds 12")
+    composites: list[Element] = [
+        [
+            _text(diagnosis.qualifier, f"claim.diagnoses[{index}].qualifier"),
+            _text(diagnosis.code, f"claim.diagnoses[{index}].code"),
+        ]
+        for index, diagnosis in enumerate(diagnoses)
+    ]
+    return [_segment("HI", "2300", *composites)]
+
+
+# -- 2310 ------------------------------------------------------------------------
+
+
+def _provider_loop(
+    qualifier: str, loop: str, provider: Provider | None, path: str
+) -> list[OutSegment]:
+    """A 2310/2420 provider loop with the segments that loop carries."""
+    if provider is None:
+        return []
+    segments = [_provider_name(qualifier, provider, path, loop)]
+    carried = _loops.PROVIDER_SEGMENTS[loop]
+    if "PRV" in carried and provider.taxonomy:
+        segments.append(
+            _segment(
+                "PRV",
+                loop,
+                _const("PE"),
+                _const("PXC"),
+                _text(provider.taxonomy, f"{path}.taxonomy"),
+            )
+        )
+    if "N3" in carried:
+        segments.extend(_address(provider.address, f"{path}.address", loop))
+    if "REF" in carried:
+        references = _secondary(provider.secondary_ids, f"{path}.secondary_ids")
+        segments.extend(_references(references, loop))
+    if "PER" in carried:
+        segments.extend(_contact(provider.contact, f"{path}.contact", loop))
+    return segments
+
+
+def _claim_providers(encounter: Encounter) -> list[OutSegment]:
+    segments: list[OutSegment] = []
+    for qualifier, (loop, name) in _loops.CLAIM_PROVIDERS.items():
+        if loop == "2310F" and encounter.ambulance_pickup is not None:
+            segments.append(_segment("NM1", "2310E", _const("PW"), _const("2")))
+            segments.extend(
+                _address(encounter.ambulance_pickup, "ambulance_pickup", "2310E")
+            )
+        segments.extend(_provider_loop(qualifier, loop, getattr(encounter, name), name))
+    return segments
+
+
+# -- 2320 / 2330 -----------------------------------------------------------------
+
+
+def _coverages(encounter: Encounter) -> list[OutSegment]:
+    segments: list[OutSegment] = []
+    for index, coverage in enumerate(encounter.other_coverages):
+        segments.extend(_coverage(coverage, f"other_coverages[{index}]"))
+    return segments
+
+
+def _coverage(coverage: OtherCoverage, path: str) -> list[OutSegment]:
+    p = f"{path}."
+    segments = [
+        _segment(
+            "SBR",
+            "2320",
+            _text(coverage.payer_responsibility, p + "payer_responsibility"),
+            _text(coverage.relationship, p + "relationship"),
+            _text(coverage.group_number, p + "group_number"),
+            _text(coverage.group_name, p + "group_name"),
+            _text(coverage.insurance_type, p + "insurance_type"),
+            _EMPTY,
+            _EMPTY,
+            _EMPTY,
+            _text(coverage.claim_filing_code, p + "claim_filing_code"),
+        )
+    ]
+    segments.extend(_adjustments(coverage.adjustments, p + "adjustments", "2320"))
+    for qualifier, name in (
+        ("D", "payer_paid_amount"),
+        ("A8", "non_covered_amount"),
+        ("EAF", "remaining_patient_liability"),
+    ):
+        value = getattr(coverage, name)
+        if value is not None:
+            segments.append(
+                _segment("AMT", "2320", _const(qualifier), _number(value, p + name))
+            )
+    segments.append(
+        _segment(
+            "OI",
+            "2320",
+            _EMPTY,
+            _EMPTY,
+            _text(coverage.benefits_assignment, p + "benefits_assignment"),
+            _text(coverage.patient_signature_source, p + "patient_signature_source"),
+            _EMPTY,
+            _text(coverage.release_of_information, p + "release_of_information"),
+        )
+    )
+    subscriber, s = coverage.subscriber, p + "subscriber"
+    segments.append(
+        _name(
+            "IL",
+            subscriber,
+            s,
+            "2330A",
+            _text(subscriber.id_qualifier, s + ".id_qualifier"),
+            _text(subscriber.member_id, s + ".member_id"),
+        )
+    )
+    segments.extend(_address(subscriber.address, s + ".address", "2330A"))
+    payer, o = coverage.payer, p + "payer."
+    segments.append(
+        _segment(
+            "NM1",
+            "2330B",
+            _const("PR"),
+            _const("2"),
+            _text(payer.name, o + "name"),
+            _EMPTY,
+            _EMPTY,
+            _EMPTY,
+            _EMPTY,
+            _text(payer.id_qualifier, o + "id_qualifier"),
+            _text(payer.payer_id, o + "payer_id"),
+        )
+    )
+    segments.extend(_address(payer.address, o + "address", "2330B"))
+    if payer.adjudication_date is not None:
+        segments.append(
+            _dtp("573", payer.adjudication_date, None, o + "adjudication_date", "2330B")
+        )
+    references = _secondary(payer.secondary_ids, o + "secondary_ids")
+    segments.extend(_references(references, "2330B"))
+    return segments
+
+
+# -- 2400 ------------------------------------------------------------------------
+
+
+def _lines(encounter: Encounter) -> list[OutSegment]:
+    segments: list[OutSegment] = []
+    if len(encounter.service_lines) > 50:
+        raise X12WriteError("service_lines has more than 50 lines")
+    for index, line in enumerate(encounter.service_lines):
+        segments.extend(_line(line, index))
+    return segments
+
+
+def _line(line: ServiceLine, index: int) -> list[OutSegment]:
+    path = f"service_lines[{index}]"
+    p = f"{path}."
+    pointers = [
+        _number(pointer, f"{p}diagnosis_pointers[{position}]")
+        for position, pointer in enumerate(line.diagnosis_pointers)
+    ]
+    if len(pointers) > 4:
+        raise X12WriteError(f"{p}diagnosis_pointers has more than four pointers")
+    procedure = _procedure(
+        line.procedure_qualifier,
+        line.procedure_code,
+        line.modifiers,
+        line.description,
+        path,
+    )
+    segments = [
+        _segment("LX", "2400", _const(str(index + 1))),
+        _segment(
+            "SV1",
+            "2400",
+            procedure,
+            _number(line.charge, p + "charge"),
+            _text(line.unit_basis, p + "unit_basis"),
+            _number(line.units, p + "units"),
+            _text(line.place_of_service, p + "place_of_service"),
+            _EMPTY,
+            pointers,
+            _EMPTY,
+            _flag(line.emergency, p + "emergency"),
+            _EMPTY,
+            _flag(line.epsdt, p + "epsdt"),
+            _flag(line.family_planning, p + "family_planning"),
+            _EMPTY,
+            _EMPTY,
+            _flag(line.copay_exempt, p + "copay_exempt", "0"),
+        ),
+    ]
+    for position, attachment in enumerate(line.attachments):
+        segments.append(_pwk(attachment, f"{p}attachments[{position}]", "2400"))
+    segments.extend(_line_dates(line, path))
+    if line.ambulance_patient_count is not None:
+        count = _number(line.ambulance_patient_count, p + "ambulance_patient_count")
+        segments.append(_segment("QTY", "2400", _const("PT"), count))
+    found = [
+        (qualifier, getattr(line, name), f"{p}{name}")
+        for qualifier, name in _loops.LINE_REFERENCES.items()
+        if getattr(line, name)
+    ]
+    found.extend(_secondary(line.other_references, p + "other_references"))
+    found.sort(key=lambda item: _loops.rank(_loops.LINE_REFERENCE_ORDER, item[0]))
+    segments.extend(_references(found, "2400"))
+    segments.extend(_notes(line.notes, p + "notes", "2400"))
+    segments.extend(_drug(line, path))
+    for qualifier, (loop, name) in _loops.LINE_PROVIDERS.items():
+        provider = getattr(line, name)
+        segments.extend(_provider_loop(qualifier, loop, provider, p + name))
+    for position, adjudication in enumerate(line.adjudications):
+        segments.extend(_adjudication(adjudication, f"{p}adjudications[{position}]"))
+    return segments
+
+
+def _line_dates(line: ServiceLine, path: str) -> list[OutSegment]:
+    dates: list[tuple[str, dt.date, dt.date | None, str]] = []
+    if line.service_date is not None:
+        end = line.service_date_end
+        source = f"{path}.service_date" if end is None else f"{path}.service_date_end"
+        dates.append(("472", line.service_date, end, source))
+    for index, other in enumerate(line.other_dates):
+        source = f"{path}.other_dates[{index}]"
+        dates.append((other.qualifier, other.start, other.end, source))
+    dates.sort(key=lambda item: _loops.rank(_loops.LINE_DATE_ORDER, item[0]))
+    return [_dtp(q, start, end, source, "2400") for q, start, end, source in dates]
+
+
+def _drug(line: ServiceLine, path: str) -> list[OutSegment]:
+    drug, d = line.drug, f"{path}.drug."
+    if drug is None:
+        return []
+    segments = [
+        _segment("LIN", "2410", _EMPTY, _const("N4"), _text(drug.ndc, d + "ndc")),
+        _segment(
+            "CTP",
+            "2410",
+            _EMPTY,
+            _EMPTY,
+            _EMPTY,
+            _number(drug.quantity, d + "quantity"),
+            [_text(drug.unit, d + "unit")],
+        ),
+    ]
+    if drug.prescription_number:
+        segments.append(
+            _segment(
+                "REF",
+                "2410",
+                _text(
+                    drug.prescription_number_qualifier,
+                    d + "prescription_number_qualifier",
+                ),
+                _text(drug.prescription_number, d + "prescription_number"),
+            )
+        )
+    return segments
+
+
+def _adjudication(adjudication: LineAdjudication, path: str) -> list[OutSegment]:
+    p = f"{path}."
+    procedure = _procedure(
+        adjudication.procedure_qualifier,
+        adjudication.procedure_code,
+        adjudication.modifiers,
+        adjudication.description,
+        path,
+    )
+    segments = [
+        _segment(
+            "SVD",
+            "2430",
+            _text(adjudication.payer_id, p + "payer_id"),
+            _number(adjudication.paid_amount, p + "paid_amount"),
+            procedure,
+            _EMPTY,
+            _number(adjudication.paid_units, p + "paid_units"),
+            _number(adjudication.bundled_line_number, p + "bundled_line_number"),
+        )
+    ]
+    segments.extend(_adjustments(adjudication.adjustments, p + "adjustments", "2430"))
+    if adjudication.adjudication_date is not None:
+        segments.append(
+            _dtp(
+                "573",
+                adjudication.adjudication_date,
+                None,
+                p + "adjudication_date",
+                "2430",
+            )
+        )
+    if adjudication.remaining_patient_liability is not None:
+        liability = _number(
+            adjudication.remaining_patient_liability, p + "remaining_patient_liability"
+        )
+        segments.append(_segment("AMT", "2430", _const("EAF"), liability))
+    return segments
+
+
+# -- public ----------------------------------------------------------------------
+
+
+def _claim_body(encounter: Encounter) -> list[OutSegment]:
+    """2300 down to the last 2400."""
+    return [
+        *_claim(encounter),
+        *_claim_providers(encounter),
+        *_coverages(encounter),
+        *_lines(encounter),
+    ]
+
+
+def _subscriber_and_claim(
+    encounter: Encounter, hl: int, parent: int
+) -> tuple[list[OutSegment], int]:
+    """2000B (and 2000C) with the claim; returns the segments and the next HL."""
+    segments = _subscriber(encounter, hl, parent)
+    next_hl = hl + 1
+    if encounter.patient is not None:
+        segments.extend(_patient(encounter, next_hl, hl))
+        next_hl += 1
+    segments.extend(_claim_body(encounter))
+    return segments, next_hl
+
+
+def claim_segments(encounter: Encounter) -> list[OutSegment]:
+    """The segments of one claim, 2000A (billing provider) down to its last 2400.
+
+    HL numbers start at 1 as if the claim were alone in its transaction.
+
+    Raises:
+        X12WriteError: a value cannot be sent (see the module docstring).
+    """
+    segments = _billing(encounter, 1)
+    body, _ = _subscriber_and_claim(encounter, 2, 1)
+    return [*segments, *body]
+
+
+def write_interchange(
+    encounters: Sequence[Encounter], header: InterchangeHeader
+) -> str:
+    """One ISA/GS interchange holding every encounter, as X12 text.
+
+    Raises:
+        X12WriteError: no encounters, a header field that does not fit, or a value
+            that cannot be sent.
+    """
+    if not encounters:
+        raise X12WriteError("there are no claims to write")
+    _check_header(header)
+    transactions = _split(encounters)
+    segments = [_gs(header)]
+    for index, chunk in enumerate(transactions, start=1):
+        segments.extend(_transaction(chunk, index, header))
+    group_count = str(len(transactions))
+    group_control = str(header.group_control_number)
+    segments.append(_segment("GE", "", _const(group_count), _const(group_control)))
+    control = f"{header.interchange_control_number:09d}"
+    segments.append(_segment("IEA", "", _const("1"), _const(control)))
+    terminator = DEFAULT_DELIMITERS.segment
+    body = terminator.join(render_segment(segment) for segment in segments)
+    return _isa(header) + terminator + body + terminator
+
+
+def _check_header(header: InterchangeHeader) -> None:
+    checks = (
+        ("sender_id", header.sender_id, 15),
+        ("receiver_id", header.receiver_id, 15),
+        ("sender_qualifier", header.sender_qualifier, 2),
+        ("receiver_qualifier", header.receiver_qualifier, 2),
+    )
+    for name, value, width in checks:
+        if not value or len(value) > width:
+            raise X12WriteError(f"header {name} must be 1 to {width} characters")
+        _check(value, f"header {name}")
+    for name, number in (
+        ("interchange_control_number", header.interchange_control_number),
+        ("group_control_number", header.group_control_number),
+    ):
+        if not 1 <= number <= 999_999_999:
+            raise X12WriteError(f"header {name} must be between 1 and 999999999")
+    if header.usage_indicator not in ("T", "P"):
+        raise X12WriteError("header usage_indicator must be T (test) or P")
+
+
+def _isa(header: InterchangeHeader) -> str:
+    created = header.created
+    fields = [
+        "ISA",
+        "00",
+        " " * 10,
+        "00",
+        " " * 10,
+        header.sender_qualifier.ljust(2),
+        header.sender_id.ljust(15),
+        header.receiver_qualifier.ljust(2),
+        header.receiver_id.ljust(15),
+        created.strftime("%y%m%d"),
+        created.strftime("%H%M"),
+        DEFAULT_DELIMITERS.repetition,
+        "00501",
+        f"{header.interchange_control_number:09d}",
+        "0",
+        header.usage_indicator,
+        DEFAULT_DELIMITERS.component,
+    ]
+    return DEFAULT_DELIMITERS.element.join(fields)
+
+
+def _gs(header: InterchangeHeader) -> OutSegment:
+    created = header.created
+    return _segment(
+        "GS",
+        "",
+        _const("HC"),
+        _const(header.application_sender_code or header.sender_id),
+        _const(header.application_receiver_code or header.receiver_id),
+        _const(created.strftime("%Y%m%d")),
+        _const(created.strftime("%H%M")),
+        _const(str(header.group_control_number)),
+        _const("X"),
+        _const(VERSION),
+    )
+
+
+def _split(encounters: Sequence[Encounter]) -> list[list[Encounter]]:
+    """Transaction sets: one BHT06 type each, at most 5000 claims each."""
+    by_type: dict[str, list[Encounter]] = {}
+    for encounter in encounters:
+        by_type.setdefault(encounter.transaction_type, []).append(encounter)
+    chunks = []
+    for group in by_type.values():
+        for start in range(0, len(group), MAX_CLAIMS_PER_TRANSACTION):
+            chunks.append(group[start : start + MAX_CLAIMS_PER_TRANSACTION])
+    return chunks
+
+
+def _transaction(
+    encounters: list[Encounter], index: int, header: InterchangeHeader
+) -> list[OutSegment]:
+    control = f"{header.group_control_number % 100_000:05d}{index:04d}"
+    created = header.created
+    segments = [
+        _segment("ST", "", _const("837"), _const(control), _const(VERSION)),
+        _segment(
+            "BHT",
+            "",
+            _const("0019"),
+            _const("00"),
+            _const(control),
+            _const(created.strftime("%Y%m%d")),
+            _const(created.strftime("%H%M")),
+            _text(encounters[0].transaction_type, "transaction_type"),
+        ),
+    ]
+    segments.extend(_parties(header))
+    providers: dict[str, list[Encounter]] = {}
+    for encounter in encounters:
+        key = _billing_key(encounter)
+        providers.setdefault(key, []).append(encounter)
+    hl = 1
+    for group in providers.values():
+        parent = hl
+        segments.extend(_billing(group[0], hl))
+        hl += 1
+        for encounter in group:
+            claim, hl = _subscriber_and_claim(encounter, hl, parent)
+            segments.extend(claim)
+    count = str(len(segments) + 1)
+    segments.append(_segment("SE", "", _const(count), _const(control)))
+    return segments
+
+
+def _billing_key(encounter: Encounter) -> str:
+    provider = encounter.billing_provider.model_dump_json()
+    pay_to = encounter.pay_to_address
+    return provider + "|" + (pay_to.model_dump_json() if pay_to else "")
+
+
+def _parties(header: InterchangeHeader) -> list[OutSegment]:
+    submitter, receiver = header.submitter, header.receiver
+    segments = [
+        _segment(
+            "NM1",
+            "1000A",
+            _const("41"),
+            _text(submitter.entity_type.value, "submitter.entity_type"),
+            _text(submitter.name, "submitter.name"),
+            _text(submitter.first_name, "submitter.first_name"),
+            _EMPTY,
+            _EMPTY,
+            _EMPTY,
+            _const("46"),
+            _text(submitter.identifier, "submitter.identifier"),
+        )
+    ]
+    segments.extend(_contact(submitter.contact, "submitter.contact", "1000A"))
+    segments.append(
+        _segment(
+            "NM1",
+            "1000B",
+            _const("40"),
+            _const("2"),
+            _text(receiver.name, "receiver.name"),
+            _EMPTY,
+            _EMPTY,
+            _EMPTY,
+            _EMPTY,
+            _const("46"),
+            _text(receiver.identifier, "receiver.identifier"),
+        )
+    )
+    return segments
