@@ -60,6 +60,12 @@ async def test_exempting_the_holding_rule_releases_the_claim(tmp_path: Path) -> 
         assert claim_screen.detail is not None
         assert claim_screen.detail.status != "held"
         assert any("left the held queue" in text for text in notifications(app))
+        lines = [
+            str(rules.get_option_at_index(index).prompt)
+            for index in range(rules.option_count)
+        ]
+        assert any(line.startswith(f"exempted {rule_id} ") for line in lines)
+        assert f"    by tester: {REASON}" in lines
 
         await pilot.press("q")
         assert isinstance(app.screen, QueueScreen)

@@ -11,7 +11,7 @@ from claimtui.review import ClaimDetail, ClaimRow, Workspace
 from claimtui.tui import ClaimApp
 from claimtui.tui.claim_screen import ClaimScreen
 from claimtui.tui.dialogs import HelpScreen, OverridePrompt, ReasonPrompt
-from claimtui.tui.panes import CHANGED_MARK, SegmentsPane
+from claimtui.tui.panes import CHANGED_MARK, SegmentsPane, path_changed
 from claimtui.tui.queue_view import QueueView
 from tests.tui_support import demo_workspace, type_text
 
@@ -30,17 +30,21 @@ def segments_text(screen: ClaimScreen) -> list[str]:
 
 
 def claim_with_changes(workspace: Workspace) -> tuple[int, ClaimRow, ClaimDetail]:
-    """The queue position, row and detail of the first held claim a rule changed."""
-    for position, row in enumerate(workspace.claim_rows("held", limit=500)):
+    """Position in the "all" queue, row and detail of the first claim where a
+    rule changed a value that a segment element comes from."""
+    for position, row in enumerate(workspace.claim_rows("all", limit=500)):
         detail = workspace.claim_detail(row.id)
-        if detail.build.changes:
+        sources = [source for segment in detail.segments for source in segment.sources]
+        if any(path_changed(source, detail.changed_paths) for source in sources):
             return position, row, detail
-    raise AssertionError("the demo has no held claim that a rule changed")
+    raise AssertionError("the demo has no claim that a rule changed")
 
 
 async def open_claim_at(pilot: Pilot[None], position: int) -> ClaimScreen:
-    """Put the queue cursor on ``position`` and open that claim."""
-    pilot.app.screen.query_one(QueueView).cursor = position
+    """Show the "all" queue, put the cursor on ``position``, open that claim."""
+    view = pilot.app.screen.query_one(QueueView)
+    view.show_queue("all")
+    view.cursor = position
     await pilot.press("enter")
     screen = pilot.app.screen
     assert isinstance(screen, ClaimScreen)

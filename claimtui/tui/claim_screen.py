@@ -99,8 +99,10 @@ class ClaimScreen(Screen[None]):
     def action_toggle_maximize(self) -> None:
         if self.maximized is not None:
             self.minimize()
-        elif self.focused is not None:
-            self.maximize(self.focused)
+            return
+        for pane in self.detail_area.panes:
+            if self.focused is not None and pane in self.focused.ancestors_with_self:
+                self.maximize(pane, container=False)
 
     def action_back(self) -> None:
         if self.maximized is not None:

@@ -135,6 +135,9 @@ class RulesList(PaneList):
     def __init__(self) -> None:
         super().__init__()
         self.lines: list[RuleLine] = []
+        self.acted: list[int] = []
+        """Line numbers of the rules that fired, failed or were exempted."""
+        self.claim_id: int | None = None
 
     @property
     def selected(self) -> RuleLine | None:
@@ -144,16 +147,25 @@ class RulesList(PaneList):
         return self.lines[self.highlighted]
 
     def show(self, detail: ClaimDetail | None) -> None:
-        previous = self.highlighted
+        """Draw ``detail``; a new claim starts on the first rule that acted."""
+        same_claim = detail is not None and detail.id == self.claim_id
+        previous = self.highlighted if same_claim else None
+        self.claim_id = detail.id if detail is not None else None
         self.lines = []
+        self.acted = []
         options: list[Option] = []
-        if detail is not None:
-            for prompt, line in rule_lines(detail):
-                self.lines.append(line)
-                options.append(Option(prompt))
+        for prompt, line, acted in rule_lines(detail) if detail else []:
+            if acted:
+                self.acted.append(len(self.lines))
+            self.lines.append(line)
+            options.append(Option(prompt))
         self.set_options(options)
-        if options:
-            self.highlighted = min(previous or 0, len(options) - 1)
+        if not options:
+            return
+        if previous is None:
+            previous = self.acted[0] if self.acted else 0
+        self.highlighted = min(previous, len(options) - 1)
+        self.call_after_refresh(self.scroll_to_highlight, top=not same_claim)
 
     def select_rule(self, rule_id: str) -> bool:
         """Put the cursor on the first line of ``rule_id``; False if it is absent."""
@@ -176,7 +188,7 @@ def _finding_text(finding: Finding) -> Text:
     text = Text("    ")
     text.append(letter, style=f"bold {'red' if letter == 'E' else 'yellow'}")
     text.append(f" {finding.message}")
-    if finding.segment:
+    if finding.segment and finding.segment not in finding.message:
         text.append(f" ({finding.segment})", style="dim")
     if finding.exempted:
         text.append(" [exempted]")
@@ -190,10 +202,17 @@ def _change_text(change: Change) -> Text:
     return text
 
 
-def rule_lines(detail: ClaimDetail) -> list[tuple[Text, RuleLine]]:
+ACTED = frozenset({"fired", "exempted", "error"})
+"""Outcomes of rules that did something to the claim."""
+
+
+def rule_lines(detail: ClaimDetail) -> list[tuple[Text, RuleLine, bool]]:
     """The rules pane's lines: each rule in run order, then its findings, changes
-    and exemption; findings of no traced rule (e.g. the TR3 check) come last."""
-    lines: list[tuple[Text, RuleLine]] = []
+    and exemption; findings of no traced rule (e.g. the TR3 check) come last.
+
+    The flag is True on the first line of a rule that acted on the claim.
+    """
+    lines: list[tuple[Text, RuleLine, bool]] = []
     traced: set[str] = set()
     for trace in detail.build.traces:
         traced.add(trace.rule_id)
@@ -202,22 +221,23 @@ def rule_lines(detail: ClaimDetail) -> list[tuple[Text, RuleLine]]:
         head.append(f" {trace.rule_id}", style="bold")
         if trace.title:
             head.append(f"  {trace.title}")
-        lines.append((head, RuleLine(trace.rule_id)))
+        rule = RuleLine(trace.rule_id)
+        lines.append((head, rule, trace.outcome in ACTED))
         for finding in trace.findings:
-            lines.append((_finding_text(finding), RuleLine(trace.rule_id)))
+            lines.append((_finding_text(finding), rule, False))
         for change in trace.changes:
-            lines.append((_change_text(change), RuleLine(trace.rule_id, change)))
+            lines.append((_change_text(change), RuleLine(trace.rule_id, change), False))
         if trace.outcome == "exempted":
             note = Text("    " + _exemption_text(detail, trace), style="italic")
-            lines.append((note, RuleLine(trace.rule_id)))
+            lines.append((note, rule, False))
         elif trace.outcome in ("error", "skipped") and trace.detail:
-            note = Text("    " + trace.detail, style="dim")
-            lines.append((note, RuleLine(trace.rule_id)))
+            lines.append((Text("    " + trace.detail, style="dim"), rule, False))
     loose = [f for f in detail.build.findings if f.rule_id not in traced]
     for finding in loose:
+        rule = RuleLine(finding.rule_id)
         text = Text(f"check    {finding.rule_id}", style="bold")
-        lines.append((text, RuleLine(finding.rule_id)))
-        lines.append((_finding_text(finding), RuleLine(finding.rule_id)))
+        lines.append((text, rule, True))
+        lines.append((_finding_text(finding), rule, False))
     return lines
 
 
