@@ -5,10 +5,16 @@ from __future__ import annotations
 import pytest
 from rich.cells import cell_len
 
-from claimtui.tui.columns import SEPARATOR, fit, format_header, layout_columns
+from claimtui.tui.columns import (
+    ROOMY,
+    SEPARATOR,
+    fit,
+    format_header,
+    layout_columns,
+)
 
 
-@pytest.mark.parametrize("width", [80, 99, 120, 159, 200])
+@pytest.mark.parametrize("width", [60, 75, 76, 80, 99, 120, 159, 200])
 def test_columns_fill_the_width_exactly(width: int) -> None:
     columns = layout_columns(width)
     used = sum(column.width for column in columns)
@@ -30,3 +36,8 @@ def test_a_cut_value_ends_in_an_ellipsis() -> None:
 
 def test_wide_characters_are_measured_in_cells() -> None:
     assert cell_len(fit("山田太郎さん", 7)) == 7
+
+
+def test_a_queue_narrower_than_a_terminal_leaves_out_the_service_date() -> None:
+    assert "Service" not in format_header(layout_columns(ROOMY - 1))
+    assert "Service" in format_header(layout_columns(ROOMY))

@@ -66,12 +66,16 @@ _FIXED: list[tuple[str, int, Callable[[ClaimRow], str]]] = [
 ]
 _FLEX_MINIMUM = 6
 
+ROOMY = 76
+"""Below this width the queue leaves out the service date."""
+
 
 def layout_columns(width: int) -> list[Column]:
     """The queue's columns fitted into ``width`` cells.
 
     Flags, claim number, charge, date and status keep their width; patient, payer
-    and rules share what is left, the patient name getting the largest share.
+    and rules share what is left, the patient name getting the largest share. A
+    queue narrower than ``ROOMY`` leaves out the service date.
     """
     fixed = [Column(title, size, value) for title, size, value in _FIXED]
     tail = [
@@ -79,7 +83,12 @@ def layout_columns(width: int) -> list[Column]:
         Column("Service", 10, _service_date),
         Column("Status", 8, _status),
     ]
-    used = sum(column.width for column in fixed + tail) + 7 * len(SEPARATOR)
+    if width < ROOMY:
+        # Beside a detail pane the queue is narrower than any terminal; the
+        # service date gives way first, as the panes show it.
+        del tail[1]
+    count = len(fixed) + len(tail) + 3
+    used = sum(column.width for column in fixed + tail) + (count - 1) * len(SEPARATOR)
     spare = max(3 * _FLEX_MINIMUM, width - used)
     patient = max(_FLEX_MINIMUM, spare * 2 // 5)
     payer = max(_FLEX_MINIMUM, spare * 3 // 10)

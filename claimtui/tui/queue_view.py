@@ -26,6 +26,9 @@ from claimtui.review import ClaimRow, Workspace
 from claimtui.tui.columns import Column, format_header, format_row, layout_columns
 from claimtui.tui.window import DEFAULT_PAGE, RowWindow
 
+SIDEWAYS = frozenset({"scroll_left", "scroll_right", "page_left", "page_right"})
+"""Scroll actions the queue does without."""
+
 
 class QueueView(ScrollView, can_focus=True):
     """The claims of one queue, one per line, with a cursor."""
@@ -118,6 +121,11 @@ class QueueView(ScrollView, can_focus=True):
     def current_row(self) -> ClaimRow | None:
         """The claim under the cursor."""
         return self.window.row(self.cursor)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Rows are cut to the width, so sideways scrolling has nothing to show
+        # and stays out of the help list.
+        return action not in SIDEWAYS
 
     def on_mount(self) -> None:
         self._update_virtual_size()
