@@ -135,7 +135,7 @@ async def test_the_queue_shows_its_columns_and_flag_letters(tmp_path: Path) -> N
     workspace = demo_workspace(tmp_path)
     first = workspace.claim_rows("held", limit=1)[0]
     app = ClaimApp(workspace)
-    async with app.run_test(size=(100, 24)):
+    async with app.run_test(size=(80, 24)):
         view = queue_view(app)
         header = str(app.screen.query_one("#queue-header").render())
         for title in ("Flg", "Claim", "Patient", "Payer", "Charge", "Service"):
