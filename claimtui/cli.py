@@ -231,8 +231,10 @@ def cmd_audit(ws: Workspace, args: argparse.Namespace) -> int:
         return 0
     for event in events:
         claim = f"claim {event.claim_id}" if event.claim_id else "-"
-        print(f"{event.at:%Y-%m-%d %H:%M:%S} {event.user:12} {event.action:8} "
-              f"{claim:12} {event.detail}")
+        print(
+            f"{event.at:%Y-%m-%d %H:%M:%S} {event.user:12} {event.action:8} "
+            f"{claim:12} {event.detail}"
+        )
     return 0
 
 
