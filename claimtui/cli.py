@@ -397,6 +397,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader of our output went away (e.g. `| head`); nothing to report.
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":
