@@ -231,8 +231,10 @@ def cmd_audit(ws: Workspace, args: argparse.Namespace) -> int:
         return 0
     for event in events:
         claim = f"claim {event.claim_id}" if event.claim_id else "-"
-        print(f"{event.at:%Y-%m-%d %H:%M:%S} {event.user:12} {event.action:8} "
-              f"{claim:12} {event.detail}")
+        print(
+            f"{event.at:%Y-%m-%d %H:%M:%S} {event.user:12} {event.action:8} "
+            f"{claim:12} {event.detail}"
+        )
     return 0
 
 
@@ -395,6 +397,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader of our output went away (e.g. `| head`); nothing to report.
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

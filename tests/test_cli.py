@@ -41,8 +41,13 @@ def test_import_list_show_exempt_export(
     for finding in shown["findings"]:
         if finding["severity"] == "error":
             status, out, _ = run(
-                capsys, *db, "exempt", str(claim_id), finding["rule_id"],
-                "--reason", "confirmed by phone",
+                capsys,
+                *db,
+                "exempt",
+                str(claim_id),
+                finding["rule_id"],
+                "--reason",
+                "confirmed by phone",
             )
             assert status == 0
     out_file = tmp_path / "out.837"
@@ -50,8 +55,15 @@ def test_import_list_show_exempt_export(
     if status != 0:
         # Warnings keep a claim in review; exempt those too, then export.
         for finding in shown["findings"]:
-            run(capsys, *db, "exempt", str(claim_id), finding["rule_id"],
-                "--reason", "reviewed")
+            run(
+                capsys,
+                *db,
+                "exempt",
+                str(claim_id),
+                finding["rule_id"],
+                "--reason",
+                "reviewed",
+            )
         status, out, err = run(capsys, *db, "export", "--out", str(out_file))
     assert status == 0, err
     assert "validated by pyx12" in out
@@ -65,7 +77,7 @@ def test_import_list_show_exempt_export(
 def test_unknown_claim_is_one_line_on_stderr(
     database_url: str, capsys: Capture
 ) -> None:
-    status, out, err = run(capsys, "--database", database_url, "show", "42")
+    status, _, err = run(capsys, "--database", database_url, "show", "42")
     assert status == 1
     assert err == "claimtui: there is no claim 42\n"
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from x12_helpers import CORPUS
 
 from claimtui.x12.reader import ReadResult, X12InputError, iter_837p, read_837p
+from tests.x12_helpers import CORPUS
 
 P837 = CORPUS / "837p"
 ALL_837P = sorted(P837.iterdir())

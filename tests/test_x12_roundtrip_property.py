@@ -6,7 +6,6 @@ import datetime as dt
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from x12_helpers import HEADER, without_parties
 
 from claimtui.model import (
     Address,
@@ -30,6 +29,7 @@ from claimtui.model import (
 )
 from claimtui.x12.reader import ReadClaim, iter_837p
 from claimtui.x12.writer import write_interchange
+from tests.x12_helpers import HEADER, without_parties
 
 text = st.text(
     alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .-", min_size=1, max_size=12

@@ -6,11 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from x12_helpers import CORPUS, HEADER, without_parties
-
 from claimtui.x12.reader import ReadClaim, iter_837p, read_837p
 from claimtui.x12.validate import validate_interchange
 from claimtui.x12.writer import write_interchange
+from tests.x12_helpers import CORPUS, HEADER, without_parties
 
 P837 = CORPUS / "837p"
 GEN837 = Path(__file__).parents[1] / ".." / "shared" / "tools" / "gen837.py"

@@ -7,7 +7,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from x12_helpers import CORPUS, HEADER, without_parties
 
 from claimtui.model import (
     Address,
@@ -29,6 +28,7 @@ from claimtui.x12.writer import (
     render_segment,
     write_interchange,
 )
+from tests.x12_helpers import CORPUS, HEADER, without_parties
 
 LFH = "linuxforhealth-x12__837_005010X222A2__"
 VALID_837P = [

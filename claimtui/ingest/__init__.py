@@ -11,12 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from claimtui.ingest.json_records import read_json
+from claimtui.model import Encounter
 from claimtui.x12.reader import InputIssue, read_837p
 from claimtui.x12.tokenizer import X12InputError
 
-from claimtui.model import Encounter
-
-__all__ = ["IngestedClaim", "IngestResult", "InputIssue", "read_file"]
+__all__ = ["IngestResult", "IngestedClaim", "InputIssue", "read_file"]
 
 
 @dataclass

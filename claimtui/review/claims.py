@@ -20,6 +20,7 @@ from claimtui.model import (
     Decision,
     Encounter,
     Finding,
+    RuleTrace,
     Severity,
 )
 from claimtui.store import ClaimRecord, DecisionRecord, EncounterRecord, FindingRecord
@@ -56,7 +57,7 @@ def active_decisions(session: Session, claim_id: int) -> list[DecisionRecord]:
 def to_decision(record: DecisionRecord) -> Decision:
     """The model form of a stored decision, as the engine takes it."""
     return Decision(
-        kind=record.kind,  # type: ignore[arg-type]
+        kind=record.kind,
         rule_id=record.rule_id,
         path=record.path,
         value=json.loads(record.value_json),
@@ -66,8 +67,12 @@ def to_decision(record: DecisionRecord) -> Decision:
     )
 
 
-def read_findings(issues_json: str) -> list[Finding]:
-    """Findings for problems met while reading the claim's record; errors hold."""
+def read_findings(issues_json: str, exempted: bool) -> list[Finding]:
+    """Findings for problems met while reading the claim's record.
+
+    Errors hold the claim until a person exempts them (rule id ``READ``), as with
+    any rule.
+    """
     findings = []
     for issue in json.loads(issues_json):
         severity = Severity.ERROR if issue["severity"] == "error" else Severity.WARNING
@@ -78,6 +83,7 @@ def read_findings(issues_json: str) -> list[Finding]:
                 severity=severity,
                 message=issue["message"],
                 segment=segment,
+                exempted=exempted,
             )
         )
     return findings
@@ -99,6 +105,23 @@ def issues_json(issues: list[InputIssue]) -> str:
     )
 
 
+def _read_trace(
+    findings: list[Finding], decisions: list[DecisionRecord], exempted: bool
+) -> RuleTrace:
+    """A trace entry for reading problems, so they can be seen and exempted."""
+    detail = ""
+    if exempted:
+        decision = next(d for d in decisions if d.rule_id == READ_RULE_ID)
+        detail = f"exempted by {decision.user}: {decision.reason}"
+    return RuleTrace(
+        rule_id=READ_RULE_ID,
+        title="Problems met reading the claim's file",
+        outcome="exempted" if exempted else "fired",
+        detail=detail,
+        findings=findings,
+    )
+
+
 def build_stored(
     session: Session, claim: ClaimRecord, rule_set: RuleSet, today: dt.date | None
 ) -> tuple[Encounter, BuildResult, list[DecisionRecord]]:
@@ -112,7 +135,13 @@ def build_stored(
     result = build_claim(
         received, rule_set, [to_decision(d) for d in decisions], today=today
     )
-    result.findings.extend(read_findings(record.read_issues_json))
+    read_exempted = any(
+        d.kind == "exempt" and d.rule_id == READ_RULE_ID for d in decisions
+    )
+    found = read_findings(record.read_issues_json, read_exempted)
+    if found:
+        result.findings.extend(found)
+        result.traces.insert(0, _read_trace(found, decisions, read_exempted))
     return received, result, decisions
 
 

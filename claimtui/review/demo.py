@@ -37,15 +37,59 @@ from claimtui.x12.writer import InterchangeHeader, write_interchange
 
 SAMPLE_COUNT = 120
 
-_LAST = ["ALDER", "BIRCH", "CEDAR", "DOGWOOD", "ELM", "FIR", "HAZEL", "JUNIPER",
-         "LARCH", "MAPLE", "OAKLEY", "PINE", "ROWAN", "SPRUCE", "WILLOW", "YEW"]
-_FIRST = ["ADA", "BEN", "CORA", "DEV", "EMIL", "FAYE", "GUS", "HANA", "IVO", "JUNE",
-          "KAI", "LENA", "MILO", "NORA", "OTTO", "PIA"]
-_PROCEDURES = [("99213", "95"), ("99214", "140"), ("97110", "60"), ("36415", "12"),
-               ("80053", "45"), ("71046", "88"), ("20610", "175"), ("99203", "130")]
+_LAST = [
+    "ALDER",
+    "BIRCH",
+    "CEDAR",
+    "DOGWOOD",
+    "ELM",
+    "FIR",
+    "HAZEL",
+    "JUNIPER",
+    "LARCH",
+    "MAPLE",
+    "OAKLEY",
+    "PINE",
+    "ROWAN",
+    "SPRUCE",
+    "WILLOW",
+    "YEW",
+]
+_FIRST = [
+    "ADA",
+    "BEN",
+    "CORA",
+    "DEV",
+    "EMIL",
+    "FAYE",
+    "GUS",
+    "HANA",
+    "IVO",
+    "JUNE",
+    "KAI",
+    "LENA",
+    "MILO",
+    "NORA",
+    "OTTO",
+    "PIA",
+]
+_PROCEDURES = [
+    ("99213", "95"),
+    ("99214", "140"),
+    ("97110", "60"),
+    ("36415", "12"),
+    ("80053", "45"),
+    ("71046", "88"),
+    ("20610", "175"),
+    ("99203", "130"),
+]
 _DIAGNOSES = ["M545", "J069", "I10", "E119", "S93401A", "Z0000", "M25561", "R51"]
-_PAYERS = [("EXAMPLE HEALTH PLAN", "EHP01", "CI"), ("STATE MEDICAID", "SMD99", "MC"),
-           ("MEDICARE PART B", "MCRB1", "MB"), ("BLUE PLAN", "BLUE7", "BL")]
+_PAYERS = [
+    ("EXAMPLE HEALTH PLAN", "EHP01", "CI"),
+    ("STATE MEDICAID", "SMD99", "MC"),
+    ("MEDICARE PART B", "MCRB1", "MB"),
+    ("BLUE PLAN", "BLUE7", "BL"),
+]
 
 
 def demo_database_url() -> str:
@@ -158,7 +202,9 @@ def _workers_comp(encounter: Encounter, rng: random.Random, complete: bool) -> N
 
 def _auto_accident(encounter: Encounter, rng: random.Random, complete: bool) -> None:
     encounter.subscriber.claim_filing_code = "AM"
-    encounter.subscriber.property_casualty_claim_number = f"AU{rng.randint(10**6, 10**7)}"
+    encounter.subscriber.property_casualty_claim_number = (
+        f"AU{rng.randint(10**6, 10**7)}"
+    )
     encounter.payer = Payer(name="EXAMPLE AUTO INSURANCE", payer_id="AUTO5")
     encounter.claim.related_causes = ["AA"]
     encounter.claim.accident_state = "OR" if complete else ""

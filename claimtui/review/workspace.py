@@ -181,7 +181,9 @@ class Workspace:
                 claim_ops.rebuild(session, claim, self.rule_set, self.today)
             except (PathError, ValidationError, ValueError) as error:
                 session.rollback()
-                raise ReviewError(f"cannot apply this to claim {claim_id}: {error}")
+                raise ReviewError(
+                    f"cannot apply this to claim {claim_id}: {error}"
+                ) from None
             self._record(session, action, claim_id, {**detail, "id": decision.id})
             session.commit()
         log.info("%s on claim %s", action, claim_id)
@@ -194,9 +196,9 @@ class Workspace:
             ReviewError: no such claim or rule, or the reason is empty.
         """
         reason = _require_reason(reason)
-        if not any(rule.id == rule_id for rule in self.rule_set.rules):
-            if rule_id != claim_ops.READ_RULE_ID:
-                raise ReviewError(f"there is no rule '{rule_id}' in the rule set")
+        known = rule_id == claim_ops.READ_RULE_ID or self.rule_set.rule(rule_id)
+        if not known:
+            raise ReviewError(f"there is no rule '{rule_id}' in the rule set")
         decision = DecisionRecord(
             claim_id=claim_id,
             kind="exempt",
@@ -253,7 +255,9 @@ class Workspace:
         detail = {"path": path, "rule_id": rule_id, "reason": reason}
         return self._decide(claim_id, decision, kind, detail)
 
-    def undo_decision(self, claim_id: int, decision_id: int, reason: str) -> ClaimDetail:
+    def undo_decision(
+        self, claim_id: int, decision_id: int, reason: str
+    ) -> ClaimDetail:
         """Revoke a decision (kept in history), record why, and rebuild the claim."""
         reason = _require_reason(reason)
         with Session(self.engine) as session:

@@ -62,7 +62,9 @@ class ClaimRecord(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     encounter_id: int = Field(foreign_key="encounter.id")
     status: str = Field(index=True)
-    version: int = Field(default=1, description="Bumped on every change; no lost update.")
+    version: int = Field(
+        default=1, description="Bumped on every change; no lost update."
+    )
     rule_set_version: str = ""
     built_at: dt.datetime = Field(default_factory=utc_now)
     patient_control_number: str = Field(default="", index=True)
