@@ -85,7 +85,7 @@ def test_unknown_claim_is_one_line_on_stderr(
 def test_broken_config_names_the_file_and_key(
     database_url: str, private_home: Path, capsys: Capture
 ) -> None:
-    config = private_home / "config.toml"
+    config = private_home / "xdg_config_home" / "claimtui" / "config.toml"
     config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text('[interchange]\nusage = "X"\n')
     status, _, err = run(capsys, "--database", database_url, "claims")
