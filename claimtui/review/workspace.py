@@ -96,6 +96,32 @@ class Workspace:
         person = user or config.user or getpass.getuser()
         return cls(open_engine(database_url), rule_set, person, config, today)
 
+    def stale_count(self) -> int:
+        """Claims last built with another rule set (exported ones stay as sent)."""
+        with Session(self.engine) as session:
+            return queues.stale_count(session, self.rule_set.version)
+
+    def rebuild_stale(self, chunk: int = 500) -> int:
+        """Rebuild every claim built with another rule set; returns how many.
+
+        Queues list stored statuses, so after a rule change they would show claims
+        as the old rules left them until each is opened. Each chunk is committed
+        on its own, so an interrupted rebuild keeps what it did.
+        """
+        done = 0
+        while True:
+            with Session(self.engine) as session:
+                stale = queues.stale_claims(session, self.rule_set.version, chunk)
+                for claim in stale:
+                    claim_ops.rebuild(session, claim, self.rule_set, self.today)
+                session.commit()
+            done += len(stale)
+            if len(stale) < chunk:
+                break
+        if done:
+            log.info("rebuilt %s claims for rule set %s", done, self.rule_set.version)
+        return done
+
     # Queues -----------------------------------------------------------------
 
     def queues(self) -> list[QueueInfo]:
