@@ -232,7 +232,9 @@ def _raise_isa_width(text: str, element: str, source: str) -> None:
     reference, problem = "", "the ISA segment is not fixed-width (106 characters)"
     if _is_delimiter_char(element):
         fields = text[: ISA_LENGTH + 40].split(element, 16)[1:16]
-        for position, (field, width) in enumerate(zip(fields, _ISA_WIDTHS), 1):
+        for position, (field, width) in enumerate(
+            zip(fields, _ISA_WIDTHS, strict=False), 1
+        ):
             if len(field) != width:
                 reference = f"ISA{position:02d}"
                 problem = (
