@@ -303,11 +303,16 @@ class _Walker:
             else:
                 yield from self._special(segment)
         if not self.stream.terminated and self.last is not None:
+            # A missing final newline is harmless when newlines end segments;
+            # otherwise the last segment may have been cut.
+            newline = self.delimiters.segment == "\n"
+            self.scope = (interchanges,) if interchanges else ()
             yield from self._say(
                 self.last,
                 "",
-                "the last segment has no terminator; the file may be cut short",
-                "warning",
+                "the last segment has no terminator; the file may be truncated, "
+                "ask the sender for the complete file",
+                "warning" if newline else "error",
             )
 
     # -- ISA .. IEA --------------------------------------------------------------
