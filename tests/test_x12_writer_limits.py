@@ -48,7 +48,7 @@ def test_accented_letter_is_refused_naming_claim_and_field() -> None:
 def test_control_character_is_refused() -> None:
     bad = sample_encounter(1)
     bad.claim.patient_control_number = "PCN\x07"
-    with pytest.raises(X12WriteError, match="claim.patient_control_number"):
+    with pytest.raises(X12WriteError, match=r"claim\.patient_control_number"):
         write_interchange([bad], HEADER)
 
 
