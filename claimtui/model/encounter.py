@@ -163,7 +163,9 @@ class Subscriber(Party):
         "commercial, BL Blue Cross, WC Workers' Comp, AM auto medical (SBR09).",
     )
     member_id: str = Field(
-        "", description="Member or subscriber id on the insurance card (NM109)."
+        "",
+        description="Member or subscriber id on the insurance card; for Workers' "
+        "Comp the employer's identifier as the carrier directs (NM109).",
     )
     id_qualifier: str = Field(
         "MI", description="MI member id, II standard unique health id (NM108)."
