@@ -1,4 +1,4 @@
-"""Importers: turn a file (837P, JSON) into encounters plus import problems.
+"""Importers: turn a file (837P, JSON, CSV) into encounters plus import problems.
 
 Every importer returns the same shape, so the review layer stores encounters the same
 way whatever the practice-management system wrote. The raw record of each encounter
@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from claimtui.ingest.csv_rows import ENCOUNTER_ID, read_csv
 from claimtui.ingest.json_records import read_json
 from claimtui.model import Encounter
 from claimtui.x12.reader import InputIssue, read_837p
@@ -43,10 +44,21 @@ class IngestResult:
         return any(issue.severity == "error" for issue in self.issues)
 
 
-def sniff_format(data: bytes) -> str:
-    """'json' for a JSON document, otherwise '837p' (the X12 reader decides)."""
-    start = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-    return "json" if start in (b"{", b"[") else "837p"
+def sniff_format(data: bytes, name: str = "") -> str:
+    """'json', 'csv' or '837p' (the X12 reader decides what else it is).
+
+    A name ending in .csv, or a first line naming the ``encounter_id`` column,
+    is CSV; a document starting with ``{`` or ``[`` is JSON.
+    """
+    if name.lower().endswith(".csv"):
+        return "csv"
+    text = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text[:1] in (b"{", b"["):
+        return "json"
+    first_line = text.split(b"\n", 1)[0]
+    if not text.startswith(b"ISA") and ENCOUNTER_ID.encode() in first_line:
+        return "csv"
+    return "837p"
 
 
 def read_file(path: Path) -> IngestResult:
@@ -57,8 +69,11 @@ def read_file(path: Path) -> IngestResult:
         OSError: the file cannot be opened.
     """
     data = path.read_bytes()
-    if sniff_format(data) == "json":
+    kind = sniff_format(data, path.name)
+    if kind == "json":
         return read_json(data, path.name)
+    if kind == "csv":
+        return read_csv(data, path.name)
     return _read_x12(path)
 
 
