@@ -23,9 +23,10 @@ from sqlmodel import Session, col, select
 
 from claimtui.engine import RuleSet, load_rule_set, shipped_rules_dir
 from claimtui.ingest import read_file
-from claimtui.model import ClaimStatus, PathError, get_path
+from claimtui.model import ClaimStatus, Encounter, PathError, get_path, set_path
 from claimtui.review import claims as claim_ops
 from claimtui.review import queues
+from claimtui.review.case import CaseView, case_view, with_edits
 from claimtui.review.config import Config, load_config
 from claimtui.review.views import (
     AuditEntry,
@@ -166,6 +167,16 @@ class Workspace:
                 read_issues=json.loads(record.read_issues_json),
             )
 
+    def case(self, claim_id: int) -> CaseView:
+        """The claim's Workers' Comp / accident case: fields, paths, findings.
+
+        Edit a case field with ``edit(claim_id, field.path, value, reason)``.
+
+        Raises:
+            ReviewError: no claim has that id.
+        """
+        return case_view(self.claim_detail(claim_id))
+
     def _decide(
         self,
         claim_id: int,
@@ -236,13 +247,20 @@ class Workspace:
         reason = _require_reason(reason)
         with Session(self.engine) as session:
             claim = self._claim(session, claim_id)
-            received, _, _ = claim_ops.build_stored(
+            received, _, decisions = claim_ops.build_stored(
                 session, claim, self.rule_set, self.today
             )
         try:
             get_path(received, path)
         except PathError as error:
             raise ReviewError(str(error)) from None
+        if kind == "edit":
+            edits = [
+                (d.path, json.loads(d.value_json))
+                for d in decisions
+                if d.kind == "edit"
+            ]
+            _check_edit(with_edits(received, edits), path, value)
         decision = DecisionRecord(
             claim_id=claim_id,
             kind=kind,
@@ -444,6 +462,23 @@ class Workspace:
         session.flush()
         claim_ops.rebuild(session, claim, self.rule_set, self.today)
         return 1 if claim.status == ClaimStatus.HELD.value else 0
+
+
+def _check_edit(edited: Encounter, path: str, value: Any) -> None:
+    """Refuse an edit that could not be applied, before it is stored.
+
+    ``edited`` is the encounter as received with the earlier edits applied.
+
+    Raises:
+        ReviewError: a group on the way is absent, or the value does not fit.
+    """
+    try:
+        set_path(edited.model_copy(deep=True), path, value)
+    except PathError as error:
+        raise ReviewError(f"{error}; edit the group first") from None
+    except ValidationError as error:
+        problem = error.errors(include_url=False)[0]["msg"]
+        raise ReviewError(f"'{path}' cannot take this value: {problem}") from None
 
 
 def _require_reason(reason: str) -> str:
