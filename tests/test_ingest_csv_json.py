@@ -11,6 +11,7 @@ from pathlib import Path
 
 from claimtui.ingest import read_file, sniff_format
 from claimtui.review import Workspace
+from tests.workers_comp_csv import write_workers_comp_csv
 
 DATA = Path(__file__).parent / "data"
 
@@ -174,21 +175,22 @@ def test_csv_is_recognised_by_its_header_whatever_the_file_name(
     assert read_file(path).format == "csv"
 
 
-def test_workers_comp_case_reads_the_same_from_csv_and_json() -> None:
-    from_csv = read_file(DATA / "workers-comp-ca.csv")
+def test_workers_comp_case_reads_the_same_from_csv_and_json(tmp_path: Path) -> None:
+    from_csv = read_file(write_workers_comp_csv(tmp_path / "case.csv"))
     from_json = read_file(DATA / "workers-comp-ca.json")
     assert from_csv.issues == []
     assert from_csv.claims[0].encounter == from_json.claims[0].encounter
 
 
 def test_csv_claim_shows_its_raw_rows_in_the_claim_view(
-    workspace: Workspace,
+    workspace: Workspace, tmp_path: Path
 ) -> None:
-    workspace.import_path(DATA / "workers-comp-ca.csv")
+    path = write_workers_comp_csv(tmp_path / "case.csv")
+    workspace.import_path(path)
     [claim] = workspace.claim_rows("workers-comp")
     detail = workspace.claim_detail(claim.id)
     assert detail.raw_format == "csv"
-    assert detail.raw == (DATA / "workers-comp-ca.csv").read_text()
+    assert detail.raw == path.read_text()
     assert detail.source == "encounter WC0001 (lines 2-3)"
 
 
