@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 
 from claimtui.engine import RuleSet, load_rule_set, shipped_rules_dir
 from claimtui.ingest import read_file
-from claimtui.model import ClaimStatus, Encounter, PathError, get_path, set_path
+from claimtui.model import ClaimStatus, PathError, set_path
 from claimtui.review import claims as claim_ops
 from claimtui.review import queues
 from claimtui.review.case import CaseView, case_view, with_edits
@@ -96,6 +96,32 @@ class Workspace:
             log.warning("rule file problem: %s", error)
         person = user or config.user or getpass.getuser()
         return cls(open_engine(database_url), rule_set, person, config, today)
+
+    def stale_count(self) -> int:
+        """Claims last built with another rule set (exported ones stay as sent)."""
+        with Session(self.engine) as session:
+            return queues.stale_count(session, self.rule_set.version)
+
+    def rebuild_stale(self, chunk: int = 500) -> int:
+        """Rebuild every claim built with another rule set; returns how many.
+
+        Queues list stored statuses, so after a rule change they would show claims
+        as the old rules left them until each is opened. Each chunk is committed
+        on its own, so an interrupted rebuild keeps what it did.
+        """
+        done = 0
+        while True:
+            with Session(self.engine) as session:
+                stale = queues.stale_claims(session, self.rule_set.version, chunk)
+                for claim in stale:
+                    claim_ops.rebuild(session, claim, self.rule_set, self.today)
+                session.commit()
+            done += len(stale)
+            if len(stale) < chunk:
+                break
+        if done:
+            log.info("rebuilt %s claims for rule set %s", done, self.rule_set.version)
+        return done
 
     # Queues -----------------------------------------------------------------
 
@@ -247,20 +273,30 @@ class Workspace:
         reason = _require_reason(reason)
         with Session(self.engine) as session:
             claim = self._claim(session, claim_id)
-            received, _, decisions = claim_ops.build_stored(
+            received, result, decisions = claim_ops.build_stored(
                 session, claim, self.rule_set, self.today
             )
-        try:
-            get_path(received, path)
-        except PathError as error:
-            raise ReviewError(str(error)) from None
+        # An edit corrects the encounter as received (with the earlier edits, so
+        # a group an edit created can be edited next); an override sets the
+        # final value. Try it on a copy first so a value that does not fit the
+        # field is refused now, not discovered as a hold later.
         if kind == "edit":
             edits = [
                 (d.path, json.loads(d.value_json))
                 for d in decisions
                 if d.kind == "edit"
             ]
-            _check_edit(with_edits(received, edits), path, value)
+            base = with_edits(received, edits)
+        else:
+            base = result.encounter
+        trial = base.model_copy(deep=True)
+        try:
+            set_path(trial, path, value)
+        except PathError as error:
+            raise ReviewError(str(error)) from None
+        except ValidationError as error:
+            problem = error.errors()[0]["msg"] if error.errors() else str(error)
+            raise ReviewError(f"{path}: the value does not fit ({problem})") from None
         decision = DecisionRecord(
             claim_id=claim_id,
             kind=kind,
@@ -462,23 +498,6 @@ class Workspace:
         session.flush()
         claim_ops.rebuild(session, claim, self.rule_set, self.today)
         return 1 if claim.status == ClaimStatus.HELD.value else 0
-
-
-def _check_edit(edited: Encounter, path: str, value: Any) -> None:
-    """Refuse an edit that could not be applied, before it is stored.
-
-    ``edited`` is the encounter as received with the earlier edits applied.
-
-    Raises:
-        ReviewError: a group on the way is absent, or the value does not fit.
-    """
-    try:
-        set_path(edited.model_copy(deep=True), path, value)
-    except PathError as error:
-        raise ReviewError(f"{error}; edit the group first") from None
-    except ValidationError as error:
-        problem = error.errors(include_url=False)[0]["msg"]
-        raise ReviewError(f"'{path}' cannot take this value: {problem}") from None
 
 
 def _require_reason(reason: str) -> str:
