@@ -196,6 +196,22 @@ def state_or_province(value: str) -> bool:
     return value in US_STATES or value in CANADIAN_PROVINCES
 
 
+def jurisdiction(case_jurisdiction: str, billing_address: Any) -> str:
+    """The state whose Workers' Comp law applies, for state packs to test.
+
+    ``case_jurisdiction`` is ``claim.jurisdiction`` (case data, not in the 837P);
+    when blank, the billing provider's state (``billing_provider.address``, a map
+    or null) stands in for it. Scope ``states`` matches the billing provider's
+    state only, so state packs call this in their condition instead.
+    """
+    if isinstance(case_jurisdiction, str) and case_jurisdiction.strip():
+        return case_jurisdiction.strip().upper()
+    if isinstance(billing_address, dict):
+        state = billing_address.get("state")
+        return state.upper() if isinstance(state, str) else ""
+    return ""
+
+
 HELPERS: dict[str, Callable[..., Any]] = {
     "fullmatch": fullmatch,
     "search": search,
@@ -209,5 +225,6 @@ HELPERS: dict[str, Callable[..., Any]] = {
     "days_between": days_between,
     "us_state": us_state,
     "state_or_province": state_or_province,
+    "jurisdiction": jurisdiction,
 }
 """Every helper a condition may call, by the name it is called with."""

@@ -1,4 +1,4 @@
-"""Importers: turn a file (837P, JSON) into encounters plus import problems.
+"""Importers: turn a file (837P, JSON, CSV) into encounters plus import problems.
 
 Every importer returns the same shape, so the review layer stores encounters the same
 way whatever the practice-management system wrote. The raw record of each encounter
@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from claimtui.ingest.csv_rows import ENCOUNTER_ID, read_csv
 from claimtui.ingest.json_records import read_json
 from claimtui.model import Encounter
 from claimtui.x12.reader import InputIssue, ReadClaim, iter_837p_file
@@ -51,10 +52,21 @@ class IngestResult:
         return any(issue.severity == "error" for issue in self.issues)
 
 
-def sniff_format(data: bytes) -> str:
-    """'json' for a JSON document, otherwise '837p' (the X12 reader decides)."""
-    start = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-    return "json" if start in (b"{", b"[") else "837p"
+def sniff_format(data: bytes, name: str = "") -> str:
+    """'json', 'csv' or '837p' (the X12 reader decides what else it is).
+
+    A name ending in .csv, or a first line naming the ``encounter_id`` column,
+    is CSV; a document starting with ``{`` or ``[`` is JSON.
+    """
+    if name.lower().endswith(".csv"):
+        return "csv"
+    text = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text[:1] in (b"{", b"["):
+        return "json"
+    first_line = text.split(b"\n", 1)[0]
+    if not text.startswith(b"ISA") and ENCOUNTER_ID.encode() in first_line:
+        return "csv"
+    return "837p"
 
 
 @dataclass
@@ -98,9 +110,11 @@ def stream_file(path: Path) -> IngestStream:
     """
     with path.open("rb") as handle:
         head = handle.read(4096)
-    if sniff_format(head) == "json":
-        result = read_json(path.read_bytes(), path.name)
-        return IngestStream("json", iter([*result.issues, *result.claims]))
+    kind = sniff_format(head, path.name)
+    if kind in ("json", "csv"):
+        reader = read_json if kind == "json" else read_csv
+        result = reader(path.read_bytes(), path.name)
+        return IngestStream(kind, iter([*result.issues, *result.claims]))
     return IngestStream("837p", _x12_items(iter_837p_file(path)))
 
 

@@ -41,8 +41,8 @@ def _issue(source: str, message: str) -> InputIssue:
 def _describe(error: ValidationError) -> str:
     parts = []
     for item in error.errors()[:3]:
-        where = ".".join(str(step) for step in item["loc"]) or "record"
-        parts.append(f"{where}: {item['msg']}")
+        where = ".".join(str(step) for step in item["loc"])
+        parts.append(f"field {where}: {item['msg']}" if where else item["msg"])
     return "; ".join(parts)
 
 

@@ -163,7 +163,9 @@ class Subscriber(Party):
         "commercial, BL Blue Cross, WC Workers' Comp, AM auto medical (SBR09).",
     )
     member_id: str = Field(
-        "", description="Member or subscriber id on the insurance card (NM109)."
+        "",
+        description="Member or subscriber id on the insurance card; for Workers' "
+        "Comp the employer's identifier as the carrier directs (NM109).",
     )
     id_qualifier: str = Field(
         "MI", description="MI member id, II standard unique health id (NM108)."
@@ -177,7 +179,9 @@ class Subscriber(Party):
         "subscriber, as in auto accident claims (2010BA REF*Y4).",
     )
     contact: Contact | None = Field(
-        None, description="Property and casualty contact phone (PER*IC)."
+        None,
+        description="Property and casualty contact when the patient is the "
+        "subscriber, such as the auto adjuster's desk (2010BA PER*IC).",
     )
     death_date: dt.date | None = Field(
         None,
@@ -229,7 +233,9 @@ class Patient(Party):
         "(2010CA REF*Y4).",
     )
     contact: Contact | None = Field(
-        None, description="Property and casualty contact phone (PER*IC)."
+        None,
+        description="Property and casualty contact for the patient, such as the "
+        "adjuster's desk the carrier names (2010CA PER*IC).",
     )
 
 
@@ -332,6 +338,13 @@ class ClaimInfo(ModelBase):
     )
     accident_country: str = Field(
         "", description="Country of an auto accident outside the US (CLM11-5)."
+    )
+    jurisdiction: str = Field(
+        "",
+        description="Two-letter code of the state whose Workers' Compensation law "
+        "applies to the injury. Case data only: the 837P has no element for it, "
+        "so it is never sent; rules use it to choose a state pack (CA, TX) and "
+        "fall back to the billing provider's state (2010AA N402) when blank.",
     )
     special_program: str = Field("", description="Special program code (CLM12).")
     delay_reason: str = Field("", description="Why the claim is filed late (CLM20).")
@@ -652,6 +665,28 @@ class Encounter(ModelBase):
     def is_workers_comp(self) -> bool:
         """True for a Workers' Compensation claim (SBR09 WC)."""
         return self.subscriber.claim_filing_code == "WC"
+
+    @property
+    def employer(self) -> Subscriber | None:
+        """The injured worker's employer on a Workers' Comp claim, else None.
+
+        For WC the TR3 puts the employer in the subscriber loop: 2010BA NM1*IL
+        with NM102 2 (an organisation), its address in N3/N4, and no member id.
+        """
+        return self.subscriber if self.is_workers_comp else None
+
+    @property
+    def jurisdiction_state(self) -> str:
+        """The state whose Workers' Comp rules apply.
+
+        The case's jurisdiction when entered, else the billing provider's state
+        (2010AA N402), else empty. ``engine.helpers.jurisdiction`` is the same
+        choice as rule conditions call it.
+        """
+        if self.claim.jurisdiction.strip():
+            return self.claim.jurisdiction.strip().upper()
+        address = self.billing_provider.address
+        return address.state.upper() if address is not None else ""
 
     @property
     def is_auto_accident(self) -> bool:

@@ -19,6 +19,7 @@ import platformdirs
 
 from claimtui.model import (
     Address,
+    Attachment,
     ClaimInfo,
     Contact,
     Diagnosis,
@@ -176,7 +177,16 @@ def _base(rng: random.Random, number: int, today: dt.date) -> Encounter:
 
 
 def _workers_comp(encounter: Encounter, rng: random.Random, complete: bool) -> None:
+    """Turn a sample into a WC bill: employer as subscriber, worker as patient.
+
+    A complete case has what a carrier needs (claim number, date of injury,
+    the doctor's first report by fax); an incomplete one lacks the claim
+    number and the date of injury, as bills keyed before the carrier answers
+    often do. The random draws are the ones the samples always took, so the
+    other samples do not change.
+    """
     worker = encounter.subscriber
+    claim_number = f"WC{rng.randint(10**6, 10**7)}" if complete else ""
     encounter.patient = Patient(
         last_name=worker.last_name,
         first_name=worker.first_name,
@@ -184,21 +194,32 @@ def _workers_comp(encounter: Encounter, rng: random.Random, complete: bool) -> N
         birth_date=worker.birth_date,
         gender=worker.gender,
         address=worker.address,
-        property_casualty_claim_number=f"WC{rng.randint(10**6, 10**7)}"
-        if complete
-        else "",
+        ssn="999999999",
+        property_casualty_claim_number=claim_number,
+        contact=Contact(name="ADJUSTER DESK", phone="5555550177"),
     )
     encounter.subscriber = Subscriber(
         entity_type=EntityType.ORGANIZATION,
         last_name="NORTHWIND LOGISTICS",
+        member_id="EMP947201",
         claim_filing_code="WC",
         payer_responsibility="P",
+        address=Address(
+            line1="77 DOCK ST", city="RIVERTON", state="OR", postal_code="97201"
+        ),
     )
     encounter.payer = Payer(name="STATE FUND WORKERS COMP", payer_id="WCF01")
     first = encounter.service_lines[0].service_date
     encounter.claim.related_causes = ["EM"]
     if complete and first:
         encounter.claim.accident_date = first - dt.timedelta(days=2)
+        encounter.claim.attachments = [
+            Attachment(
+                report_type="OZ",
+                transmission_code="FX",
+                control_number=f"DFR{encounter.claim.patient_control_number}",
+            )
+        ]
 
 
 def _auto_accident(encounter: Encounter, rng: random.Random, complete: bool) -> None:
@@ -206,6 +227,7 @@ def _auto_accident(encounter: Encounter, rng: random.Random, complete: bool) -> 
     encounter.subscriber.property_casualty_claim_number = (
         f"AU{rng.randint(10**6, 10**7)}"
     )
+    encounter.subscriber.contact = Contact(name="AUTO ADJUSTER", phone="5555550123")
     encounter.payer = Payer(name="EXAMPLE AUTO INSURANCE", payer_id="AUTO5")
     encounter.claim.related_causes = ["AA"]
     encounter.claim.accident_state = "OR" if complete else ""

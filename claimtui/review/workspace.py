@@ -26,6 +26,7 @@ from claimtui.ingest import IngestedClaim, IngestStream, stream_file
 from claimtui.model import ClaimStatus, PathError, set_path
 from claimtui.review import claims as claim_ops
 from claimtui.review import queues
+from claimtui.review.case import CaseView, case_view, with_edits
 from claimtui.review.config import Config, load_config
 from claimtui.review.views import (
     AuditEntry,
@@ -193,6 +194,16 @@ class Workspace:
                 read_issues=json.loads(record.read_issues_json),
             )
 
+    def case(self, claim_id: int) -> CaseView:
+        """The claim's Workers' Comp / accident case: fields, paths, findings.
+
+        Edit a case field with ``edit(claim_id, field.path, value, reason)``.
+
+        Raises:
+            ReviewError: no claim has that id.
+        """
+        return case_view(self.claim_detail(claim_id))
+
     def _decide(
         self,
         claim_id: int,
@@ -263,13 +274,23 @@ class Workspace:
         reason = _require_reason(reason)
         with Session(self.engine) as session:
             claim = self._claim(session, claim_id)
-            received, result, _ = claim_ops.build_stored(
+            received, result, decisions = claim_ops.build_stored(
                 session, claim, self.rule_set, self.today
             )
-        # An edit corrects the encounter as received; an override sets the final
-        # value. Try it on a copy first so a value that does not fit the field is
-        # refused now, not discovered as a hold later.
-        trial = (received if kind == "edit" else result.encounter).model_copy(deep=True)
+        # An edit corrects the encounter as received (with the earlier edits, so
+        # a group an edit created can be edited next); an override sets the
+        # final value. Try it on a copy first so a value that does not fit the
+        # field is refused now, not discovered as a hold later.
+        if kind == "edit":
+            edits = [
+                (d.path, json.loads(d.value_json))
+                for d in decisions
+                if d.kind == "edit"
+            ]
+            base = with_edits(received, edits)
+        else:
+            base = result.encounter
+        trial = base.model_copy(deep=True)
         try:
             set_path(trial, path, value)
         except PathError as error:
