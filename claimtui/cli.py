@@ -143,6 +143,8 @@ def _import_text(report: ImportReport) -> None:
         state = "refused"
     else:
         state = f"{report.imported} claims, {report.held} held"
+        if report.repeated:
+            state += f", {report.repeated} already stored (skipped)"
     print(f"{report.source}: {state}")
     for problem in report.problems:
         print(f"  {problem}")

@@ -76,3 +76,30 @@ def test_every_corpus_837p_imports_or_is_refused_with_a_position(
         assert "segment" in out or "not X12" in out or "ISA" in out
     else:
         assert " claims, " in out
+
+
+def test_the_same_claims_with_other_line_endings_are_not_stored_twice(
+    workspace: Workspace, corpus: Path, tmp_path: Path
+) -> None:
+    original = corpus / "837p" / VALID_837P[0]
+    workspace.import_path(original)
+    variant = tmp_path / "resent.837"
+    variant.write_bytes(b"\xef\xbb\xbf" + original.read_bytes().replace(b"~", b"~\r\n"))
+    report = workspace.import_path(variant)
+    assert (report.imported, report.repeated) == (0, 1)
+    assert "the same claim as claim 1" in report.problems[-1]
+    assert workspace.count("all") == 1
+
+
+def test_lenient_import_of_a_file_with_no_trustworthy_claim_is_refused(
+    workspace: Workspace, corpus: Path
+) -> None:
+    report = workspace.import_path(
+        corpus
+        / "837i"
+        / "linuxforhealth-x12__837_005010X223A3__institutional-claim.837i",
+        lenient=True,
+    )
+    assert report.refused
+    assert "--lenient" not in report.problems[-1]
+    assert workspace.count("all") == 0

@@ -104,6 +104,8 @@ class ImportReport:
     held: int = 0
     duplicate: bool = False
     refused: bool = False
+    repeated: int = 0
+    """Claims skipped because an identical claim is already stored."""
     problems: list[str] = field(default_factory=list)
 
 

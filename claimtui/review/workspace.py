@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 
 from claimtui.engine import RuleSet, build_claim, load_rule_set, shipped_rules_dir
 from claimtui.ingest import IngestedClaim, IngestStream, stream_file
-from claimtui.model import ClaimStatus, PathError, set_path
+from claimtui.model import ClaimStatus, Encounter, PathError, set_path
 from claimtui.review import claims as claim_ops
 from claimtui.review import queues
 from claimtui.review.case import CaseView, case_view, with_edits
@@ -449,13 +449,21 @@ class Workspace:
             assert batch_id is not None
             store = _ClaimStore(session, batch_id, self.rule_set, self.today)
             file_issues = self._store_items(stream, store, report, lenient)
+            if report.imported == 0 and file_issues and not report.refused:
+                # Lenient, but nothing in the file could be trusted: that is a
+                # refusal, not a successful import of zero claims.
+                report.refused = True
             if report.refused:
                 session.rollback()
-                report.imported = report.held = 0
+                report.imported = report.held = report.repeated = 0
+                hint = (
+                    " or import it with --lenient to keep the claims that can be "
+                    "trusted (they are held where an error touches them)"
+                    if store.seen and not lenient
+                    else ""
+                )
                 report.problems.append(
-                    f"{path.name}: nothing imported; fix the file, or import it "
-                    "with --lenient to keep the claims that can be trusted (they "
-                    "are held where an error touches them)"
+                    f"{path.name}: nothing imported; fix the file{hint}"
                 )
                 return report
             stored_batch = session.get(ImportBatch, batch_id)
@@ -508,6 +516,7 @@ class Workspace:
         file_issues = 0
         for item in stream.items:
             if isinstance(item, IngestedClaim):
+                store.seen += 1
                 if report.refused:
                     continue
                 report.problems.extend(_issue_text(i) for i in item.issues)
@@ -521,6 +530,8 @@ class Workspace:
         if not report.refused:
             store.flush()
             report.imported, report.held = store.stored, store.held
+            report.repeated = len(store.repeats)
+            report.problems.extend(store.repeats)
         return file_issues
 
 
@@ -546,8 +557,11 @@ class _ClaimStore:
         self.rule_set = rule_set
         self.today = today
         self.pending: list[IngestedClaim] = []
+        self.seen = 0
         self.stored = 0
         self.held = 0
+        self.repeats: list[str] = []
+        self.fingerprints: set[str] = set()
 
     def add(self, ingested: IngestedClaim) -> None:
         self.pending.append(ingested)
@@ -561,6 +575,7 @@ class _ClaimStore:
         if not self.pending:
             return
         session = self.session
+        self.pending = self._without_repeats(self.pending)
         records = [self._record(ingested) for ingested in self.pending]
         session.add_all(records)
         session.flush()
@@ -589,8 +604,36 @@ class _ClaimStore:
         self.stored += len(self.pending)
         self.pending = []
 
+    def _without_repeats(self, pending: list[IngestedClaim]) -> list[IngestedClaim]:
+        """Drop claims identical to one stored before or earlier in this file.
+
+        Byte-identical files are caught by their hash; this catches the same
+        claims sent again with other line endings, a BOM or a new envelope.
+        """
+        prints = {id(item): claim_fingerprint(item.encounter) for item in pending}
+        statement = (
+            select(EncounterRecord.fingerprint, ClaimRecord.id)
+            .join(ClaimRecord, col(ClaimRecord.encounter_id) == EncounterRecord.id)
+            .where(col(EncounterRecord.fingerprint).in_(set(prints.values())))
+        )
+        stored = dict(self.session.exec(statement).all())
+        kept = []
+        for item in pending:
+            fingerprint = prints[id(item)]
+            if fingerprint in stored or fingerprint in self.fingerprints:
+                earlier = stored.get(fingerprint)
+                where = f"claim {earlier}" if earlier else "earlier in this file"
+                self.repeats.append(
+                    f"{item.position}: the same claim as {where}; not added again"
+                )
+                continue
+            self.fingerprints.add(fingerprint)
+            kept.append(item)
+        return kept
+
     def _record(self, ingested: IngestedClaim) -> EncounterRecord:
         return EncounterRecord(
+            fingerprint=claim_fingerprint(ingested.encounter),
             batch_id=self.batch_id,
             position=ingested.position,
             raw_format=ingested.raw_format,
@@ -598,6 +641,12 @@ class _ClaimStore:
             encounter_json=ingested.encounter.model_dump_json(),
             read_issues_json=claim_ops.issues_json(ingested.issues),
         )
+
+
+def claim_fingerprint(encounter: Encounter) -> str:
+    """A hash of what the claim says, leaving out who sent and received the file."""
+    content = encounter.model_dump_json(exclude={"submitter", "receiver"})
+    return hashlib.sha256(content.encode()).hexdigest()
 
 
 def _file_digest(path: Path) -> str:

@@ -51,6 +51,12 @@ class EncounterRecord(SQLModel, table=True):
     read_issues_json: str = Field(
         default="[]", sa_column=Column(Text, nullable=False, server_default="[]")
     )
+    fingerprint: str = Field(
+        default="",
+        index=True,
+        description="Hash of the encounter read (envelope parties left out): the "
+        "same claim sent again in another file is recognised.",
+    )
 
 
 class ClaimRecord(SQLModel, table=True):

@@ -127,8 +127,9 @@ def read_837p(path: Path) -> ReadResult:
     finally:
         if collecting:
             gc.enable()
+    # File names can carry patient names; the log gets counts only.
     logger.info(
-        "read %s: %d claims, %d file issues", path.name, len(claims), len(issues)
+        "read an 837P file: %d claims, %d file issues", len(claims), len(issues)
     )
     return ReadResult(claims, issues)
 
