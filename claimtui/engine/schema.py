@@ -73,11 +73,21 @@ class Scope(_Strict):
         description="Billing provider states (2010AA N402); the jurisdiction of "
         "a state Workers' Comp pack.",
     )
+    procedure_codes: list[str] = Field(
+        default_factory=list,
+        description="Procedure codes (SV101-2) the rule is for: a code, a prefix "
+        "ending in * (992*), or a range (99202-99215); any line may match.",
+    )
+    diagnosis_codes: list[str] = Field(
+        default_factory=list,
+        description="Diagnosis codes (HI) the rule is for, written like "
+        "procedure_codes (E11*, S00-T88); any diagnosis may match.",
+    )
     effective_from: dt.date | None = Field(
         None, description="First service date on or after which the rule applies."
     )
     effective_to: dt.date | None = Field(
-        None, description="First service date on or before which the rule applies."
+        None, description="Last first-service date on which the rule applies."
     )
 
 
@@ -188,6 +198,15 @@ class Example(_Strict):
         description="Fields laid over the clean base claim (see engine.samples).",
     )
     today: dt.date | None = Field(None, description="The build date, if it matters.")
+    tables: dict[str, list[dict[str, Any]]] = Field(
+        default_factory=dict,
+        description="Reference tables the example runs with, by name, as rows; "
+        "an example sees only these, never the practice's own tables.",
+    )
+    facts: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Facts the review layer would supply, e.g. history.",
+    )
     fires: bool = Field(description="Whether the rule should fire.")
     changes: list[ExpectedChange] | None = Field(
         None, description="When given: exactly the changes the rule should make."
