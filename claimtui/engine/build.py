@@ -129,10 +129,16 @@ def _line_indexes(
     return chosen
 
 
-def _finding(rule: Rule, message: str, path: str = "", segment: str = "") -> Finding:
+def _finding(
+    rule: Rule,
+    message: str,
+    path: str = "",
+    segment: str = "",
+    severity: Severity | None = None,
+) -> Finding:
     return Finding(
         rule_id=rule.id,
-        severity=rule.severity,
+        severity=severity or rule.severity,
         message=message,
         path=path,
         segment=segment,
@@ -142,13 +148,14 @@ def _finding(rule: Rule, message: str, path: str = "", segment: str = "") -> Fin
 def _flag(rule: Rule, compiled: CompiledAction, claim: _Claim) -> list[Finding]:
     action = compiled.action
     assert isinstance(action, FlagAction)
+    severity = action.severity
     if action.lines is None:
-        return [_finding(rule, action.flag, action.path, action.segment)]
+        return [_finding(rule, action.flag, action.path, action.segment, severity)]
     findings = []
     for index in _line_indexes(compiled, action.lines, claim):
         path = action.path.replace("[*]", f"[{index}]", 1) or f"service_lines[{index}]"
         message = f"Line {index + 1}: {action.flag}"
-        findings.append(_finding(rule, message, path, action.segment))
+        findings.append(_finding(rule, message, path, action.segment, severity))
     return findings
 
 

@@ -8,7 +8,7 @@ fired and, when the example lists them, exactly which changes it made.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -63,8 +63,9 @@ def run_example(rule: Rule, example: Example, rule_set: RuleSet) -> str:
         first = error.errors(include_url=False)[0]
         where = ".".join(str(step) for step in first["loc"])
         return f"input does not fit the encounter model at {where}: {first['msg']}"
+    # An example tests what the rule does, also for rules shipped switched off.
     single = RuleSet(
-        [rule],
+        [replace(rule, enabled=True)],
         [],
         rule_set.version,
         rule_set.identifiers,

@@ -183,6 +183,11 @@ def add_months(value: str, months: int) -> str:
     return dt.date(year, month, min(start.day, 28)).isoformat()
 
 
+def month_start(value: str) -> str:
+    """The first day of the month of the ISO date ``value``."""
+    return _date(value).replace(day=1).isoformat()
+
+
 def days_between(start: str, end: str) -> int:
     """Days from ``start`` to ``end``; negative when ``end`` is earlier."""
     return (_date(end) - _date(start)).days
@@ -233,6 +238,7 @@ HELPERS: dict[str, Callable[..., Any]] = {
     "add_days": add_days,
     "add_months": add_months,
     "days_between": days_between,
+    "month_start": month_start,
     "us_state": us_state,
     "state_or_province": state_or_province,
     "code_in": code_in,

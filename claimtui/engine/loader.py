@@ -213,6 +213,8 @@ def _compile_rule(spec: RuleSpec, file: str, line: int | None, layer: int) -> Ru
         version=_rule_version(spec, ()),
         severity=spec.severity,
         scope=spec.scope,
+        enabled=spec.enabled,
+        disabled_note="" if spec.enabled else "off as shipped; enable with an override",
     )
 
 

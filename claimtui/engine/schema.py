@@ -103,6 +103,11 @@ class FlagAction(_Action):
     """Report a finding with the rule's severity."""
 
     flag: str = Field(description="What is wrong and what the biller should do.")
+    severity: Severity | None = Field(
+        None,
+        description="A severity for this finding instead of the rule's, e.g. "
+        "info for 'table X not supplied' on a rule that otherwise holds.",
+    )
     path: str = Field("", description="Model path the finding points at.")
     segment: str = Field("", description="X12 location, e.g. 2300 CLM11-4.")
     lines: str | None = Field(
@@ -220,6 +225,11 @@ class RuleSpec(_Strict):
     title: str = Field(min_length=1, description="Short name shown in queues.")
     why: str = Field(min_length=1, description="Rationale and source ids.")
     severity: Severity = Field(description="error holds, warning reviews, info.")
+    enabled: bool = Field(
+        True,
+        description="false ships the rule switched off; a practice turns it on "
+        "with an override (enabled: true) once it applies to them.",
+    )
     scope: Scope = Field(default_factory=Scope)
     condition: str = Field("true", description="CEL condition; actions run if true.")
     actions: list[Action] = Field(min_length=1)
