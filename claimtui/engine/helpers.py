@@ -188,6 +188,11 @@ def month_start(value: str) -> str:
     return _date(value).replace(day=1).isoformat()
 
 
+def year_start(value: str) -> str:
+    """1 January of the year of the ISO date ``value``."""
+    return _date(value).replace(month=1, day=1).isoformat()
+
+
 def days_between(start: str, end: str) -> int:
     """Days from ``start`` to ``end``; negative when ``end`` is earlier."""
     return (_date(end) - _date(start)).days
@@ -239,6 +244,7 @@ HELPERS: dict[str, Callable[..., Any]] = {
     "add_months": add_months,
     "days_between": days_between,
     "month_start": month_start,
+    "year_start": year_start,
     "us_state": us_state,
     "state_or_province": state_or_province,
     "code_in": code_in,
