@@ -1,0 +1,85 @@
+"""The detail area: the three claim panes, stacked, side by side or tabbed.
+
+Beside the queue on a wide terminal the panes stack and follow the cursor; on a
+medium terminal one pane shows at a time under a tab bar; the claim screen puts
+them side by side when there is room.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.reactive import reactive
+from textual.widgets import Tab, Tabs
+
+from claimtui.review import ClaimDetail
+from claimtui.tui.panes import EncounterPane, Pane, RulesPane, SegmentsPane
+
+Arrangement = Literal["stacked", "columns", "tabbed"]
+
+
+class DetailArea(Vertical):
+    """The panes of one claim and how they are arranged."""
+
+    arrangement: reactive[Arrangement] = reactive("stacked")
+    """stacked: one above the other; columns: side by side; tabbed: one at a time."""
+
+    active: reactive[int] = reactive(1)
+    """Number of the pane shown when tabbed (1 Encounter, 2 Rules, 3 Segments)."""
+
+    def compose(self) -> ComposeResult:
+        yield Tabs(
+            Tab("1 Encounter", id="tab-1"),
+            Tab("2 Rules", id="tab-2"),
+            Tab("3 Segments", id="tab-3"),
+        )
+        with Vertical(classes="panes"):
+            yield EncounterPane(id="pane-1")
+            yield RulesPane(id="pane-2")
+            yield SegmentsPane(id="pane-3")
+
+    @property
+    def panes(self) -> list[Pane]:
+        """The panes in number order."""
+        return list(self.query(Pane))
+
+    @property
+    def rules_pane(self) -> RulesPane:
+        """Pane 2."""
+        return self.query_one(RulesPane)
+
+    def pane(self, number: int) -> Pane:
+        """Pane ``number`` (1 to 3)."""
+        return self.query_one(f"#pane-{number}", Pane)
+
+    def show(self, detail: ClaimDetail | None) -> None:
+        """Draw ``detail`` in every pane."""
+        for pane in self.panes:
+            pane.show(detail)
+
+    def focus_pane(self, number: int) -> None:
+        """Show pane ``number`` and give it the keyboard."""
+        self.active = number
+        self.pane(number).focus_target.focus()
+
+    def watch_arrangement(self, arrangement: Arrangement) -> None:
+        for name in ("stacked", "columns", "tabbed"):
+            self.set_class(name == arrangement, f"-{name}")
+
+    def watch_active(self, number: int) -> None:
+        for pane in self.panes:
+            pane.set_class(pane.number == number, "-active")
+        self.query_one(Tabs).active = f"tab-{number}"
+
+    def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
+        event.stop()
+        if event.tab.id is not None:
+            self.active = int(event.tab.id.removeprefix("tab-"))
+
+    def on_descendant_focus(self) -> None:
+        focused = self.screen.focused
+        for pane in self.panes:
+            if focused is not None and pane in focused.ancestors_with_self:
+                self.active = pane.number

@@ -1,0 +1,234 @@
+"""Small modal screens: the reason prompt, the override prompt, the queue list and
+the key help.
+
+Each returns its answer through ``dismiss``; cancelling returns None.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import ActiveBinding, Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from claimtui.review import QueueInfo
+
+
+class ReasonPrompt(ModalScreen[str | None]):
+    """Ask why; the answer must not be blank."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="prompt.cancel"),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__(classes="dialog-screen")
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.question, classes="dialog-title")
+            yield Input(placeholder="Reason (required)", id="reason")
+            yield Static("enter confirm · esc cancel", classes="dialog-hint")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        reason = event.value.strip()
+        if not reason:
+            self.notify("A reason is required.", severity="warning")
+            return
+        self.dismiss(reason)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+@dataclass(frozen=True)
+class OverrideRequest:
+    """What the override prompt collected."""
+
+    path: str
+    """Model path of the value to set, e.g. ``claim.frequency_code``."""
+    value: str
+    """The value to set, as typed."""
+    reason: str
+    """Why, in the user's words."""
+
+
+class OverridePrompt(ModalScreen[OverrideRequest | None]):
+    """Ask for the path, the value and the reason of an override."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="prompt.cancel"),
+    ]
+
+    def __init__(self, title: str, path: str = "", value: str = "") -> None:
+        super().__init__(classes="dialog-screen")
+        self.title_text = title
+        self.default_path = path
+        self.default_value = value
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text, classes="dialog-title")
+            yield Label("Field path")
+            yield Input(self.default_path, id="path")
+            yield Label("New value")
+            yield Input(self.default_value, id="value")
+            yield Label("Reason")
+            yield Input(placeholder="Reason (required)", id="reason")
+            yield Static("enter next / confirm · esc cancel", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        target = "#value" if self.default_path else "#path"
+        self.query_one(target, Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        path = self.query_one("#path", Input).value.strip()
+        value = self.query_one("#value", Input).value
+        reason = self.query_one("#reason", Input).value.strip()
+        if event.input.id != "reason":
+            self.focus_next(Input)
+            return
+        if not path:
+            self.notify("Name the field to override.", severity="warning")
+            self.query_one("#path", Input).focus()
+        elif not reason:
+            self.notify("A reason is required.", severity="warning")
+        else:
+            self.dismiss(OverrideRequest(path, value, reason))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class QueuePicker(ModalScreen[str | None]):
+    """The queues with their counts; enter shows the chosen one."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "cancel", "Cancel", id="queues.cancel"),
+    ]
+
+    def __init__(self, queues: list[QueueInfo], current: str) -> None:
+        super().__init__(classes="dialog-screen")
+        self.queues = queues
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        width = max((len(queue.title) for queue in self.queues), default=10)
+        options = [
+            Option(f"{queue.title:<{width}}  {queue.count:>7,}", id=queue.name)
+            for queue in self.queues
+        ]
+        with Vertical(classes="dialog"):
+            yield Label("Change queue", classes="dialog-title")
+            yield OptionList(*options, id="queues")
+
+    def on_mount(self) -> None:
+        queue_list = self.query_one(OptionList)
+        for index, queue in enumerate(self.queues):
+            if queue.name == self.current:
+                queue_list.highlighted = index
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def describe_bindings(
+    bindings: dict[str, ActiveBinding], key_display: dict[str, str]
+) -> list[tuple[str, ActiveBinding]]:
+    """Group active bindings by what they do: ``[(keys, binding), ...]``.
+
+    Keys bound to the same action on the same widget share a line, e.g. "j ↓".
+    ``key_display`` maps each key to how it is written on screen.
+    """
+    grouped: dict[tuple[int, str], tuple[list[str], ActiveBinding]] = {}
+    for key, active in bindings.items():
+        if active.binding.system:
+            continue
+        group = (id(active.node), active.binding.action)
+        keys, _ = grouped.setdefault(group, ([], active))
+        keys.append(key_display.get(key, key))
+    return [(" ".join(keys), active) for keys, active in grouped.values()]
+
+
+class HelpScreen(ModalScreen[ActiveBinding | None]):
+    """Every key of the screen it was opened from, read from the live bindings.
+
+    Typing filters the list; enter runs the highlighted key's action.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Close help", id="help.close"),
+        Binding("down", "move(1)", "Next key", show=False, id="help.down"),
+        Binding("up", "move(-1)", "Previous key", show=False, id="help.up"),
+    ]
+
+    def __init__(self, entries: list[tuple[str, ActiveBinding]], context: str) -> None:
+        super().__init__(classes="dialog-screen")
+        self.entries = entries
+        self.context = context
+        self.shown: list[ActiveBinding] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog help"):
+            yield Label(f"Keys: {self.context}", classes="dialog-title")
+            yield Input(placeholder="filter", id="filter")
+            yield OptionList(id="keys")
+            yield Static("enter run · esc close", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self._fill("")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._fill(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        keys = self.query_one(OptionList)
+        if keys.highlighted is not None and keys.highlighted < len(self.shown):
+            self.dismiss(self.shown[keys.highlighted])
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(self.shown[event.option_index])
+
+    def action_move(self, delta: int) -> None:
+        keys = self.query_one(OptionList)
+        if not self.shown:
+            return
+        current = keys.highlighted or 0
+        keys.highlighted = max(0, min(len(self.shown) - 1, current + delta))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def _fill(self, pattern: str) -> None:
+        needle = pattern.casefold()
+        self.shown = []
+        options: list[Option] = []
+        width = max((len(keys) for keys, _ in self.entries), default=4)
+        for keys, active in self.entries:
+            description = active.binding.description or active.binding.action
+            if needle and needle not in f"{keys} {description}".casefold():
+                continue
+            line = Text(f"{keys:<{width}}  ", style="bold")
+            line.append(description, style="" if active.enabled else "dim")
+            self.shown.append(active)
+            options.append(Option(line))
+        keys_list = self.query_one(OptionList)
+        keys_list.set_options(options)
+        if options:
+            keys_list.highlighted = 0

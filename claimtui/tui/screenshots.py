@@ -1,0 +1,76 @@
+"""Write SVG screenshots of the console on the bundled demo claims.
+
+    python -m claimtui.tui.screenshots screenshots/
+
+writes ``queue.svg`` and ``claim.svg`` at 80x24 (a terminal over SSH) and
+``queue-wide.svg`` and ``claim-wide.svg`` at 160x48. The demo claims go into a
+temporary database that is removed afterwards, and the day is fixed, so the same
+code gives the same pictures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from claimtui.review import Config, Workspace
+from claimtui.review.demo import sample_interchange
+from claimtui.tui.app import ClaimApp
+
+DEMO_DAY = dt.date(2026, 12, 4)
+"""The day the demo claims are made for; fixed so the pictures do not change."""
+
+DEMO_CLAIMS = 40
+
+SIZES = {"": (80, 24), "-wide": (160, 48)}
+"""File name suffix and terminal size of each set of screenshots."""
+
+
+def demo_workspace(folder: Path) -> Workspace:
+    """A workspace in ``folder`` holding the demo claims."""
+    path = folder / "sample.837"
+    path.write_text(sample_interchange(DEMO_DAY, DEMO_CLAIMS), encoding="ascii")
+    url = f"sqlite:///{folder / 'screenshots.sqlite'}"
+    workspace = Workspace.open(url, user="demo", config=Config(), today=DEMO_DAY)
+    workspace.import_path(path)
+    return workspace
+
+
+async def save_screenshots(
+    workspace: Workspace, out: Path, size: tuple[int, int], suffix: str
+) -> list[Path]:
+    """Screenshot the queue, then the first held claim, at ``size``."""
+    app = ClaimApp(workspace)
+    written = []
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        written.append(Path(app.save_screenshot(f"queue{suffix}.svg", str(out))))
+        await pilot.press("enter")
+        await pilot.pause()
+        written.append(Path(app.save_screenshot(f"claim{suffix}.svg", str(out))))
+    return written
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Write the screenshots into the folder named on the command line."""
+    parser = argparse.ArgumentParser(
+        prog="python -m claimtui.tui.screenshots",
+        description="Write SVG screenshots of the console on the demo claims.",
+    )
+    parser.add_argument("folder", type=Path, help="where to write the SVG files")
+    out = parser.parse_args(argv).folder
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        workspace = demo_workspace(Path(scratch))
+        for suffix, size in SIZES.items():
+            for path in asyncio.run(save_screenshots(workspace, out, size, suffix)):
+                print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
