@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
-from claimtui.engine import build_claim, load_rule_set, shipped_rules_dir
+from claimtui.engine import RuleSet, build_claim, load_rule_set, shipped_rules_dir
 from claimtui.engine.codesets import icd10_billable, icd10_known, zip_state
 from claimtui.engine.helpers import code_in
 from claimtui.engine.samples import example_encounter
-from claimtui.model import Severity
+from claimtui.model import Finding, Severity
 
 TODAY = dt.date(2024, 3, 20)
 TWO_CODES = {
@@ -20,8 +21,10 @@ TWO_CODES = {
 }
 
 
-def findings(rule_set: object, fragment: dict[str, object], rule_id: str) -> list:
-    built = build_claim(example_encounter(fragment), rule_set, today=TODAY)  # type: ignore[arg-type]
+def findings(
+    rule_set: RuleSet, fragment: dict[str, Any], rule_id: str
+) -> list[Finding]:
+    built = build_claim(example_encounter(fragment), rule_set, today=TODAY)
     return [f for f in built.findings if f.rule_id == rule_id]
 
 
