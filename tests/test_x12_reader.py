@@ -54,9 +54,9 @@ def test_bare_x222_label_reads_with_a_warning() -> None:
 
 
 def test_first_line_one_byte_short_is_a_clear_error() -> None:
-    with pytest.raises(X12InputError, match="not fixed-width") as caught:
+    with pytest.raises(X12InputError, match="ISA02 is 9 characters") as caught:
         read_837p(P837 / "imsweb-x12-parser__837_5010__x12_bad_first_line.txt")
-    assert caught.value.segment_id == "ISA"
+    assert (caught.value.segment_id, caught.value.element) == ("ISA", "ISA02")
 
 
 def test_file_without_isa_is_a_clear_error() -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from claimtui.x12.reader import ReadClaim, iter_837p, read_837p
 from claimtui.x12.validate import validate_interchange
@@ -95,3 +98,17 @@ def test_generated_claims_round_trip_through_pyx12(tmp_path: Path) -> None:
     assert sorted(map(without_parties, back), key=key) == sorted(
         map(without_parties, encounters), key=key
     )
+
+
+def test_no_element_value_reaches_a_log(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    data = (P837 / "imsweb-x12-parser__837_5010__x12_valid.txt").read_bytes()
+    report = validate_interchange(data)
+    assert not report.ok
+    assert "8901" not in caplog.text and "CALVERTON" not in caplog.text
+
+
+def test_bom_is_stripped_before_pyx12_reads() -> None:
+    data = (P837 / "uhin-x12-parser-library__test-files__837.edi").read_bytes()
+    report = validate_interchange(b"\xef\xbb\xbf" + data)
+    assert report.ok and report.findings == []

@@ -7,15 +7,23 @@ is kept exactly as received.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from claimtui.ingest.json_records import read_json
 from claimtui.model import Encounter
-from claimtui.x12.reader import InputIssue, read_837p
+from claimtui.x12.reader import InputIssue, ReadClaim, iter_837p_file
 from claimtui.x12.tokenizer import X12InputError
 
-__all__ = ["IngestResult", "IngestedClaim", "InputIssue", "read_file"]
+__all__ = [
+    "IngestResult",
+    "IngestStream",
+    "IngestedClaim",
+    "InputIssue",
+    "read_file",
+    "stream_file",
+]
 
 
 @dataclass
@@ -49,32 +57,67 @@ def sniff_format(data: bytes) -> str:
     return "json" if start in (b"{", b"[") else "837p"
 
 
+@dataclass
+class IngestStream:
+    """A file being read: its format, then its problems and encounters in order.
+
+    For 837P, problems of the envelopes come before the first encounter (see
+    ``claimtui.x12.reader``); problems found while reading a transaction set
+    come before its encounters.
+    """
+
+    format: str
+    items: Iterator[IngestedClaim | InputIssue]
+
+
 def read_file(path: Path) -> IngestResult:
-    """Read one file of any supported format.
+    """Read one file of any supported format into memory.
 
     Raises:
         X12InputError: the file cannot be read as X12 at all.
         OSError: the file cannot be opened.
     """
-    data = path.read_bytes()
-    if sniff_format(data) == "json":
-        return read_json(data, path.name)
-    return _read_x12(path)
+    stream = stream_file(path)
+    claims: list[IngestedClaim] = []
+    issues: list[InputIssue] = []
+    for item in stream.items:
+        if isinstance(item, IngestedClaim):
+            claims.append(item)
+        else:
+            issues.append(item)
+    return IngestResult(format=stream.format, claims=claims, issues=issues)
 
 
-def _read_x12(path: Path) -> IngestResult:
-    result = read_837p(path)
-    claims = [
-        IngestedClaim(
-            encounter=claim.encounter,
-            raw=claim.raw,
-            raw_format="837p",
-            position=claim.position,
-            issues=list(claim.issues),
-        )
-        for claim in result.claims
-    ]
-    return IngestResult(format="837p", claims=claims, issues=list(result.issues))
+def stream_file(path: Path) -> IngestStream:
+    """Start reading one file of any supported format, one encounter at a time.
+
+    Raises:
+        X12InputError: the file cannot be read as X12 at all (raised here, before
+            anything is read from the stream).
+        OSError: the file cannot be opened.
+    """
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    if sniff_format(head) == "json":
+        result = read_json(path.read_bytes(), path.name)
+        return IngestStream("json", iter([*result.issues, *result.claims]))
+    return IngestStream("837p", _x12_items(iter_837p_file(path)))
+
+
+def _x12_items(
+    items: Iterator[ReadClaim | InputIssue],
+) -> Iterator[IngestedClaim | InputIssue]:
+    for item in items:
+        if isinstance(item, ReadClaim):
+            yield IngestedClaim(
+                encounter=item.encounter,
+                raw=item.raw,
+                raw_format="837p",
+                position=item.position,
+                issues=item.issues,
+            )
+        else:
+            yield item
 
 
 # Re-exported so callers can catch the reader's fatal error from one place.

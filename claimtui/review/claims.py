@@ -146,14 +146,21 @@ def build_stored(
         today=today,
         facts=facts,
     )
+    add_read_findings(result, record.read_issues_json, decisions)
+    return received, result, decisions
+
+
+def add_read_findings(
+    result: BuildResult, issues_json: str, decisions: list[DecisionRecord]
+) -> None:
+    """Add the problems met reading the claim to its build, as rule READ."""
     read_exempted = any(
         d.kind == "exempt" and d.rule_id == READ_RULE_ID for d in decisions
     )
-    found = read_findings(record.read_issues_json, read_exempted)
+    found = read_findings(issues_json, read_exempted)
     if found:
         result.findings.extend(found)
         result.traces.insert(0, _read_trace(found, decisions, read_exempted))
-    return received, result, decisions
 
 
 def _flags(result: BuildResult, decisions: list[DecisionRecord], status: str) -> str:
@@ -176,6 +183,19 @@ def save_build(
     decisions: list[DecisionRecord],
 ) -> None:
     """Write the build's summary and findings to the claim's rows."""
+    summarize(claim, result, decisions)
+    session.add(claim)
+    session.flush()
+    assert claim.id is not None
+    session.exec(delete(FindingRecord).where(col(FindingRecord.claim_id) == claim.id))
+    session.add_all(finding_records(claim.id, result))
+    save_line_keys(session, claim.id, result.encounter)
+
+
+def summarize(
+    claim: ClaimRecord, result: BuildResult, decisions: list[DecisionRecord]
+) -> None:
+    """Set the claim row's summary (status, counts, queue columns) from a build."""
     encounter = result.encounter
     if claim.status not in _KEEP_STATUS:
         claim.status = result.status.value
@@ -198,22 +218,26 @@ def save_build(
     claim.total_charge = encounter.claim.total_charge
     claim.service_date = encounter.first_service_date
     claim.version += 1
-    session.add(claim)
-    session.flush()
-    assert claim.id is not None
-    session.exec(delete(FindingRecord).where(col(FindingRecord.claim_id) == claim.id))
-    save_line_keys(session, claim.id, encounter)
-    for finding in result.findings:
-        session.add(
-            FindingRecord(
-                claim_id=claim.id,
-                rule_id=finding.rule_id,
-                severity=finding.severity.value,
-                message=finding.message,
-                path=finding.path,
-                exempted=finding.exempted,
-            )
-        )
+
+
+def finding_records(claim_id: int, result: BuildResult) -> list[FindingRecord]:
+    """The rows that list a build's findings for the queues."""
+    return [FindingRecord(**row) for row in finding_rows(claim_id, result)]
+
+
+def finding_rows(claim_id: int, result: BuildResult) -> list[dict[str, Any]]:
+    """A build's findings as column values, for inserting many at once."""
+    return [
+        {
+            "claim_id": claim_id,
+            "rule_id": finding.rule_id,
+            "severity": finding.severity.value,
+            "message": finding.message,
+            "path": finding.path,
+            "exempted": finding.exempted,
+        }
+        for finding in result.findings
+    ]
 
 
 def rebuild(

@@ -23,7 +23,7 @@ from claimtui.review.views import ExportReport, ReviewError
 from claimtui.review.workspace import Workspace
 from claimtui.store import AuditEvent, ClaimRecord, ControlCounter, ExportBatch
 from claimtui.x12.validate import validate_interchange
-from claimtui.x12.writer import InterchangeHeader, write_interchange
+from claimtui.x12.writer import InterchangeHeader, X12WriteError, write_interchange
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +147,16 @@ def export_ready(workspace: Workspace, out: Path) -> ExportReport:
         interchange = _next_number(session, "interchange")
         group = _next_number(session, "group")
         header = _header(workspace, ready[0][1], interchange, group)
-        text = write_interchange([encounter for _, encounter in ready], header)
+        try:
+            text = write_interchange([encounter for _, encounter in ready], header)
+        except X12WriteError as error:
+            session.rollback()
+            claim = ready[(error.claim_index or 1) - 1][0]
+            where = f"claim {claim.id}" if error.claim_index else "the batch"
+            raise ReviewError(
+                f"export refused: {where} cannot be written as X12 "
+                f"({str(error).split(': ', 1)[-1]}); nothing was written"
+            ) from None
         report = validate_interchange(text)
         if not report.ok:
             session.rollback()

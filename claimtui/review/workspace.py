@@ -18,15 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert
 from sqlmodel import Session, col, select
 
-from claimtui.engine import RuleSet, load_rule_set, shipped_rules_dir
-from claimtui.ingest import read_file
+from claimtui.engine import RuleSet, build_claim, load_rule_set, shipped_rules_dir
+from claimtui.ingest import IngestedClaim, IngestStream, stream_file
 from claimtui.model import ClaimStatus, PathError, set_path
 from claimtui.review import claims as claim_ops
 from claimtui.review import queues
 from claimtui.review.config import Config, load_config
+from claimtui.review.history import history_facts, save_line_keys
 from claimtui.review.views import (
     AuditEntry,
     ClaimDetail,
@@ -42,6 +43,7 @@ from claimtui.store import (
     ClaimRecord,
     DecisionRecord,
     EncounterRecord,
+    FindingRecord,
     ImportBatch,
     open_engine,
     utc_now,
@@ -388,68 +390,64 @@ class Workspace:
 
         Strict (the default): a file with file-level errors imports nothing.
         Lenient: what can be trusted is imported; claims an error touches are held.
+
+        The file is read and stored a chunk of claims at a time, so memory does not
+        grow with the file. A file-level error can come late (a wrong IEA); the
+        transaction is then rolled back, and nothing stored before is touched.
         """
         try:
-            data = path.read_bytes()
+            digest = _file_digest(path)
         except OSError as error:
             report = ImportReport(source=path.name, format="", refused=True)
             report.problems.append(f"{path}: cannot read the file ({error.strerror})")
             return report
-        digest = hashlib.sha256(data).hexdigest()
-        with Session(self.engine) as session:
-            known = session.exec(
-                select(ImportBatch).where(ImportBatch.content_sha256 == digest)
-            ).first()
-            if known is not None:
-                report = ImportReport(
-                    source=path.name, format=known.format, duplicate=True
-                )
-                report.problems.append(
-                    f"{path.name}: already imported on "
-                    f"{known.imported_at:%Y-%m-%d %H:%M} as {known.source_name}; "
-                    "nothing added"
-                )
-                return report
+        duplicate = self._known_import(path, digest)
+        if duplicate is not None:
+            return duplicate
         try:
-            result = read_file(path)
+            stream = stream_file(path)
         except X12InputError as error:
             report = ImportReport(source=path.name, format="837p", refused=True)
             report.problems.append(str(error))
             return report
-        report = ImportReport(source=path.name, format=result.format)
-        report.problems.extend(_issue_text(issue) for issue in result.issues)
-        if result.has_errors and not lenient:
-            report.refused = True
-            report.problems.append(
-                f"{path.name}: nothing imported; fix the file, or import it with "
-                "--lenient to keep the claims that can be trusted (they are held "
-                "where an error touches them)"
-            )
+        except OSError as error:
+            report = ImportReport(source=path.name, format="", refused=True)
+            report.problems.append(f"{path}: cannot read the file ({error.strerror})")
             return report
+        report = ImportReport(source=path.name, format=stream.format)
         with Session(self.engine) as session:
             batch = ImportBatch(
                 source_name=path.name,
                 content_sha256=digest,
-                format=result.format,
+                format=stream.format,
                 user=self.user,
-                issue_count=len(result.issues),
                 lenient=lenient,
             )
             session.add(batch)
             session.flush()
-            assert batch.id is not None
-            for ingested in result.claims:
-                report.problems.extend(_issue_text(i) for i in ingested.issues)
-                held = self._store_claim(session, batch.id, ingested)
-                report.imported += 1
-                report.held += held
-            batch.claim_count = report.imported
-            session.add(batch)
+            batch_id = batch.id
+            assert batch_id is not None
+            store = _ClaimStore(session, batch_id, self.rule_set, self.today)
+            file_issues = self._store_items(stream, store, report, lenient)
+            if report.refused:
+                session.rollback()
+                report.imported = report.held = 0
+                report.problems.append(
+                    f"{path.name}: nothing imported; fix the file, or import it "
+                    "with --lenient to keep the claims that can be trusted (they "
+                    "are held where an error touches them)"
+                )
+                return report
+            stored_batch = session.get(ImportBatch, batch_id)
+            assert stored_batch is not None
+            stored_batch.claim_count = report.imported
+            stored_batch.issue_count = file_issues
+            session.add(stored_batch)
             self._record(
                 session,
                 "import",
                 None,
-                {"file": path.name, "claims": report.imported, "batch": batch.id},
+                {"file": path.name, "claims": report.imported, "batch": batch_id},
             )
             session.commit()
         log.info(
@@ -460,23 +458,142 @@ class Workspace:
         )
         return report
 
-    def _store_claim(self, session: Session, batch_id: int, ingested: Any) -> int:
-        record = EncounterRecord(
-            batch_id=batch_id,
-            position=f"{ingested.position}",
+    def _known_import(self, path: Path, digest: str) -> ImportReport | None:
+        with Session(self.engine) as session:
+            known = session.exec(
+                select(ImportBatch).where(ImportBatch.content_sha256 == digest)
+            ).first()
+            if known is None:
+                return None
+            report = ImportReport(source=path.name, format=known.format, duplicate=True)
+            report.problems.append(
+                f"{path.name}: already imported on "
+                f"{known.imported_at:%Y-%m-%d %H:%M} as {known.source_name}; "
+                "nothing added"
+            )
+            return report
+
+    def _store_items(
+        self,
+        stream: IngestStream,
+        store: _ClaimStore,
+        report: ImportReport,
+        lenient: bool,
+    ) -> int:
+        """Store the stream's claims; returns how many file-level issues it had.
+
+        A strict import that meets a file-level error stops storing but reads on,
+        so the report lists every problem of the file.
+        """
+        file_issues = 0
+        for item in stream.items:
+            if isinstance(item, IngestedClaim):
+                if report.refused:
+                    continue
+                report.problems.extend(_issue_text(i) for i in item.issues)
+                store.add(item)
+                continue
+            file_issues += 1
+            report.problems.append(_issue_text(item))
+            if item.severity == "error" and not lenient and not report.refused:
+                report.refused = True
+                store.discard()
+        if not report.refused:
+            store.flush()
+            report.imported, report.held = store.stored, store.held
+        return file_issues
+
+
+_NEWEST = 2**62
+"""A claim id above every stored one: at import, every stored claim is earlier."""
+
+
+class _ClaimStore:
+    """Builds imported claims and inserts them a chunk at a time.
+
+    A new claim has no decisions and no findings yet, so its build needs no
+    queries: the encounter in hand, the rule set and the reading problems give
+    the same build as ``claim_ops.rebuild`` would from the stored rows.
+    """
+
+    CHUNK = 500
+
+    def __init__(
+        self,
+        session: Session,
+        batch_id: int,
+        rule_set: RuleSet,
+        today: dt.date | None,
+    ) -> None:
+        self.session = session
+        self.batch_id = batch_id
+        self.rule_set = rule_set
+        self.today = today
+        self.pending: list[IngestedClaim] = []
+        self.stored = 0
+        self.held = 0
+
+    def add(self, ingested: IngestedClaim) -> None:
+        self.pending.append(ingested)
+        if len(self.pending) >= self.CHUNK:
+            self.flush()
+
+    def discard(self) -> None:
+        self.pending = []
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        session = self.session
+        records = [self._record(ingested) for ingested in self.pending]
+        session.add_all(records)
+        session.flush()
+        claims = []
+        findings: list[dict[str, Any]] = []
+        for ingested, record in zip(self.pending, records, strict=True):
+            assert record.id is not None
+            claim = ClaimRecord(encounter_id=record.id, status=ClaimStatus.HELD.value)
+            # History is what earlier imports stored; claims earlier in the
+            # same chunk are not seen until the claim is next rebuilt.
+            facts = history_facts(session, _NEWEST, ingested.encounter)
+            result = build_claim(
+                ingested.encounter, self.rule_set, [], today=self.today, facts=facts
+            )
+            claim_ops.add_read_findings(result, record.read_issues_json, [])
+            claim_ops.summarize(claim, result, [])
+            claims.append((claim, result))
+        session.add_all([claim for claim, _ in claims])
+        session.flush()
+        for claim, result in claims:
+            assert claim.id is not None
+            findings.extend(claim_ops.finding_rows(claim.id, result))
+            save_line_keys(session, claim.id, result.encounter)
+            self.held += claim.status == ClaimStatus.HELD.value
+        if findings:
+            session.execute(insert(FindingRecord), findings)
+        # Stored rows are not needed again in this session; letting them go keeps
+        # memory flat however many claims the file holds.
+        session.expunge_all()
+        self.stored += len(self.pending)
+        self.pending = []
+
+    def _record(self, ingested: IngestedClaim) -> EncounterRecord:
+        return EncounterRecord(
+            batch_id=self.batch_id,
+            position=ingested.position,
             raw_format=ingested.raw_format,
             raw=ingested.raw,
             encounter_json=ingested.encounter.model_dump_json(),
             read_issues_json=claim_ops.issues_json(ingested.issues),
         )
-        session.add(record)
-        session.flush()
-        assert record.id is not None
-        claim = ClaimRecord(encounter_id=record.id, status=ClaimStatus.HELD.value)
-        session.add(claim)
-        session.flush()
-        claim_ops.rebuild(session, claim, self.rule_set, self.today)
-        return 1 if claim.status == ClaimStatus.HELD.value else 0
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _require_reason(reason: str) -> str:

@@ -37,6 +37,8 @@ def read_address(segment: Segment, address: Data) -> None:
 def readable_id(segment: Segment) -> str:
     """The segment id, or a placeholder when the id is not 2-3 letters and digits."""
     sid = segment.id
+    if not sid:
+        return ""
     if 2 <= len(sid) <= 3 and sid.isascii() and sid.isalnum():
         return sid
     return "(unreadable id)"

@@ -25,6 +25,9 @@ from claimtui.x12._fields import Data, FieldReader, element, read_address
 from claimtui.x12.issues import InputIssue
 from claimtui.x12.tokenizer import Segment
 
+_HL_HINT = (
+    "the claims under it may belong elsewhere, ask the sender for a corrected file"
+)
 _LEVEL_LOOPS = {"20": "2000A", "22": "2000B", "23": "2000C"}
 _PERSON_LOOPS = {("22", "IL"): "2010BA", ("22", "PR"): "2010BB", ("23", "QC"): "2010CA"}
 
@@ -52,8 +55,12 @@ class HLContext:
 class ParsedClaim:
     """A claim read from a transaction, before it becomes a ReadClaim."""
 
-    encounter: Encounter | None
-    raw: list[Segment]
+    data: Data
+    """The encounter's fields; the model is built when the claim is handed out,
+    because a model weighs several times its data."""
+    raw: str
+    """Its HL segments and the claim's own, one per line, no terminators."""
+    clm: Segment
     first: int
     last: int
     issues: list[InputIssue]
@@ -62,8 +69,9 @@ class ParsedClaim:
 class TransactionParser:
     """Reads the body of one ST..SE into claims; ``issues`` are file-level."""
 
-    def __init__(self, fields: FieldReader) -> None:
+    def __init__(self, fields: FieldReader, separator: str = "*") -> None:
         self.fields = fields
+        self.separator = separator
         self.header: Data = {}
         self.header_loop = ""
         self.contexts: dict[str, HLContext] = {}
@@ -79,12 +87,17 @@ class TransactionParser:
     def parse(self, body: list[Segment]) -> list[ParsedClaim]:
         """Read the segments between ST and SE."""
         for segment in body:
-            self._segment(segment)
+            self.feed(segment)
+        return self.finish()
+
+    def finish(self) -> list[ParsedClaim]:
+        """The claims, once every segment between ST and SE has been fed."""
         self._close_claim()
         self._check_children()
         return self.claims
 
-    def _segment(self, segment: Segment) -> None:
+    def feed(self, segment: Segment) -> None:
+        """Read the next segment of the transaction set."""
         if segment.id == "HL":
             self._close_claim()
             self._start_hl(segment)
@@ -141,41 +154,43 @@ class TransactionParser:
         context = HLContext(hl_id, level, element(segment, 4), segment, raw=[segment])
         context.loop = _LEVEL_LOOPS.get(level, "HL")
         if hl_id in self.contexts:
-            context.issues.append(
-                self.fields.issue(segment, "HL01", "this HL id is used twice")
-            )
+            self._hl_error(context, "HL01", "this HL id is used twice")
         elif hl_id != str(len(self.ordered) + 1):
-            context.issues.append(
-                self.fields.issue(
-                    segment, "HL01", "HL ids should count 1, 2, 3 in order", "warning"
-                )
+            self._hl_error(
+                context,
+                "HL01",
+                f"this HL id is out of sequence (HL {len(self.ordered) + 1} of the "
+                "transaction set); HL ids must count 1, 2, 3 in order",
             )
         self.contexts.setdefault(hl_id, context)
         self.ordered.append(context)
         self.current = context
         if level == "20":
+            self._release(self.billing, self.subscriber, self.patient)
             self._start_billing(context, parent_id)
         elif level == "22":
             self._link(context, parent_id, "20", self.billing)
+            self._release(self.subscriber, self.patient)
             self.subscriber, self.patient = context, None
         elif level == "23":
             self._link(context, parent_id, "22", self.subscriber)
+            self._release(self.patient)
             self.patient = context
         else:
-            context.issues.append(
-                self.fields.issue(
-                    segment, "HL03", "HL level is not 20, 22 or 23; not read"
-                )
-            )
+            self._hl_error(context, "HL03", "the HL level is not 20, 22 or 23")
+
+    @staticmethod
+    def _release(*contexts: HLContext | None) -> None:
+        """Drop what a level read once no later claim can fall under it; only
+        its HL segment and counts are needed to check child codes at the end."""
+        for context in contexts:
+            if context is not None:
+                context.raw, context.data, context.target = [], {}, None
 
     def _start_billing(self, context: HLContext, parent_id: str) -> None:
         if parent_id:
-            context.issues.append(
-                self.fields.issue(
-                    context.segment,
-                    "HL02",
-                    "a billing provider HL (2000A) must not have a parent",
-                )
+            self._hl_error(
+                context, "HL02", "a billing provider HL (2000A) must not have a parent"
             )
         self.billing, self.subscriber, self.patient = context, None, None
 
@@ -191,20 +206,14 @@ class TransactionParser:
         if named is not None and named.level == parent_level and named is not context:
             parent = named
         else:
-            context.issues.append(
-                self.fields.issue(
-                    context.segment,
-                    "HL02",
-                    "the parent HL id does not name an HL of the level above; "
-                    "the claim is placed under the preceding one",
-                )
+            self._hl_error(
+                context,
+                "HL02",
+                "the parent HL id names no HL of the level above; the claims "
+                "under it are placed under the preceding one",
             )
         if parent is None:
-            context.issues.append(
-                self.fields.issue(
-                    context.segment, "HL02", "this HL has no level above it"
-                )
-            )
+            self._hl_error(context, "HL02", "this HL has no level above it")
         else:
             parent.children += 1
         context.parent = parent
@@ -216,18 +225,30 @@ class TransactionParser:
                 continue
             if context.level == "23" and declared == "" and not context.children:
                 continue
+            if context.children:
+                problem = "says this HL has no children, but one follows"
+            else:
+                problem = "says this HL has children, but none follows"
             issue = self.fields.issue(
                 context.segment,
                 "HL04",
-                "the child code does not match the HLs that follow",
-                "warning",
+                f"the child code {problem}; {_HL_HINT}",
             )
             self._attach(context, issue)
+            if context.claims:
+                self.issues.append(issue)
         for context in self.ordered:
             if context.claims or context.level not in ("22", "23"):
                 continue
             if context.level == "23" or not context.children:
                 self.issues.append(self._no_claim(context))
+
+    def _hl_error(self, context: HLContext, ref: str, problem: str) -> None:
+        """An HL structure error: it holds every claim under the HL, and it is a
+        problem of the file as well."""
+        issue = self.fields.issue(context.segment, ref, f"{problem}; {_HL_HINT}")
+        context.issues.append(issue)
+        self.issues.append(issue)
 
     def _no_claim(self, context: HLContext) -> InputIssue:
         return self.fields.issue(
@@ -393,14 +414,18 @@ class TransactionParser:
         index = len(self.claims)
         for context in contexts:
             context.claims.append(index)
-        raw = [segment for context in contexts for segment in context.raw]
-        raw.extend(claim.raw)
+        separator = self.separator
+        raw = "\n".join(
+            separator.join([segment.id, *segment.elements])
+            for segments in (*(context.raw for context in contexts), claim.raw)
+            for segment in segments
+        )
         issues = [issue for context in contexts for issue in context.issues]
         issues.extend(claim.finish())
         data = self._encounter_data(claim, issues)
-        encounter = self._build(data, claim.raw[0], issues)
         first, last = claim.raw[0].number, claim.raw[-1].number
-        self.claims.append(ParsedClaim(encounter, raw, first, last, issues))
+        parsed = ParsedClaim(data, raw, claim.raw[0], first, last, issues)
+        self.claims.append(parsed)
 
     def _encounter_data(self, claim: ClaimReader, issues: list[InputIssue]) -> Data:
         data: Data = dict(claim.data)
@@ -432,6 +457,10 @@ class TransactionParser:
         if self.patient is not None:
             data["patient"] = self.patient.data.get("patient", {})
         return data
+
+    def build(self, claim: ParsedClaim) -> Encounter | None:
+        """The claim's encounter, or None with the reasons added to its issues."""
+        return self._build(claim.data, claim.clm, claim.issues)
 
     def _build(
         self, data: Data, segment: Segment, issues: list[InputIssue]

@@ -25,6 +25,10 @@ class InputIssue:
     severity: IssueSeverity
     """error: the claim (or, at file level, the file) must not go through as is;
     warning: something a person should know, e.g. data that is not carried."""
+    touches: tuple[int, ...] | None = None
+    """For a file-level issue, the envelope whose claims it concerns: numbers of
+    the interchange, group and transaction in the file, counted from 1; (2,)
+    is the whole second interchange. None: no claim in particular."""
 
     def __str__(self) -> str:
         where = []

@@ -7,11 +7,21 @@ How problems come back:
   the delimiters are taken from.
 - Everything else is an ``InputIssue`` with the segment position. Issues about the
   file or an envelope (wrong transaction or version, control numbers, segment
-  counts, a file that ends early) are yielded on their own and land in
-  ``ReadResult.issues``; issues about one claim ride on its ``ReadClaim``.
+  counts, HL structure, a file that ends early) are yielded on their own; issues
+  about one claim ride on its ``ReadClaim``.
+- An error about an envelope is also copied onto every claim inside it (its
+  ``touches`` names the envelope), so a claim whose transaction set has a wrong
+  SE01, or whose interchange has no IEA, carries the error that holds it.
 - A transaction set that is the wrong kind (837I, 835, 4010) or that the file
   ends inside yields an error issue and no claims, so a truncated file never
   looks like "0 claims, fine".
+
+The file is read in two passes over the same text: a quick one that checks the
+envelopes (ISA/GS/ST and their trailers) and yields every envelope problem
+first, then one that reads claims a transaction set at a time. Only one
+transaction set's segments and claims are held at once, so memory does not grow
+with the file; and a caller that refuses files with errors learns it before
+the first claim.
 
 Files labelled 005010X222A2 or with the bare 005010X222 are read as 005010X222A1
 with a warning.
@@ -27,9 +37,19 @@ from pathlib import Path
 
 from claimtui.model.encounter import Encounter
 from claimtui.x12._fields import FieldReader, element
-from claimtui.x12._transaction import TransactionParser
-from claimtui.x12.issues import InputIssue
-from claimtui.x12.tokenizer import Delimiters, Segment, X12InputError, decode, tokenize
+from claimtui.x12._transaction import ParsedClaim, TransactionParser
+from claimtui.x12.issues import InputIssue, IssueSeverity
+from claimtui.x12.tokenizer import (
+    ISA_LENGTH,
+    MAX_SEGMENT_LENGTH,
+    Delimiters,
+    Segment,
+    SegmentStream,
+    X12InputError,
+    decode,
+    read_delimiters,
+    start_of_interchange,
+)
 
 __all__ = [
     "InputIssue",
@@ -37,6 +57,7 @@ __all__ = [
     "ReadResult",
     "X12InputError",
     "iter_837p",
+    "iter_837p_file",
     "read_837p",
 ]
 
@@ -84,27 +105,21 @@ class ReadResult:
 
 
 def read_837p(path: Path) -> ReadResult:
-    """Read an 837P file.
+    """Read an 837P file into a list of claims (small files and tests).
+
+    Importing goes through ``iter_837p_file``, which never holds every claim.
 
     Raises:
         X12InputError: the file cannot be opened or is not X12 at all.
     """
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise X12InputError(
-            path.name,
-            f"the file cannot be read ({error.strerror or 'unknown error'})",
-            "Check the path and the file's permissions",
-        ) from None
     claims: list[ReadClaim] = []
     issues: list[InputIssue] = []
-    # Reading allocates many small objects that all stay alive; the cyclic
-    # collector would rescan them again and again (it halved the read speed).
+    # Every claim stays alive here; the cyclic collector would rescan them again
+    # and again (it cut the read speed by four on 50k claims).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        for item in iter_837p(data, path.name):
+        for item in iter_837p_file(path):
             if isinstance(item, ReadClaim):
                 claims.append(item)
             else:
@@ -118,128 +133,275 @@ def read_837p(path: Path) -> ReadResult:
     return ReadResult(claims, issues)
 
 
-def iter_837p(data: bytes, source: str) -> Iterator[ReadClaim | InputIssue]:
-    """Yield the claims of an 837P file, one transaction set at a time.
-
-    File-level problems are yielded as InputIssue items in file order.
+def iter_837p_file(path: Path) -> Iterator[ReadClaim | InputIssue]:
+    """Yield the problems and claims of an 837P file (see ``iter_837p``).
 
     Raises:
-        X12InputError: the data is not X12 (see the module docstring).
+        X12InputError: the file cannot be opened or is not X12 at all.
     """
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise X12InputError(
+            path.name,
+            f"the file cannot be read ({error.strerror or 'unknown error'})",
+            "Check the path and the file's permissions",
+        ) from None
     text = decode(data)
+    del data  # only the text is needed from here on
+    return _iter_text(text, path.name)
+
+
+def iter_837p(data: bytes, source: str) -> Iterator[ReadClaim | InputIssue]:
+    """Yield the problems and claims of 837P data.
+
+    Envelope problems come first, in file order; then claims, a transaction set
+    at a time, with the problems the reading of each transaction set found.
+
+    Raises:
+        X12InputError: the data is not X12 (see the module docstring); raised
+            before anything is yielded.
+    """
+    return _iter_text(decode(data), source)
+
+
+def _iter_text(text: str, source: str) -> Iterator[ReadClaim | InputIssue]:
     if not text.strip():
         raise X12InputError(
             source, "the file is empty", "Export the claims again as an 837P file"
         )
-    delimiters, segments, terminated = tokenize(text, source)
-    yield from _Envelope(source, delimiters, segments, terminated).read()
+    text = start_of_interchange(text)
+    delimiters = read_delimiters(text, source)
+    return _read_passes(text, source, delimiters)
 
 
-class _Envelope:
-    """Walks ISA/GS/ST envelopes and hands each transaction to the parser."""
+def _read_passes(
+    text: str, source: str, delimiters: Delimiters
+) -> Iterator[ReadClaim | InputIssue]:
+    checked: list[InputIssue] = []
+    stream = SegmentStream(text, delimiters, light=True)
+    for issue in _Walker(source, delimiters, stream, text, None).read():
+        if isinstance(issue, InputIssue):
+            checked.append(issue)
+            yield issue
+    touching = [
+        issue
+        for issue in checked
+        if issue.severity == "error" and issue.touches is not None
+    ]
+    stream = SegmentStream(text, delimiters)
+    yield from _Walker(source, delimiters, stream, text, touching).read()
+
+
+_OUTER_IDS = frozenset({"ISA", "IEA", "GS", "GE", "ST"})
+_REMITTANCE_SEGMENTS = frozenset({"BPR", "CLP", "SVC"})
+_HINT_RESEND = "ask the sender for a corrected file"
+
+
+class _Walker:
+    """Walks ISA/GS/ST envelopes one segment at a time.
+
+    Without ``touching`` it checks envelopes and yields their problems; with it,
+    it reads claims, copies onto each the envelope errors that touch it, and
+    yields only the claims and the problems found while reading them.
+    """
 
     def __init__(
         self,
         source: str,
         delimiters: Delimiters,
-        segments: list[Segment],
-        terminated: bool,
+        stream: SegmentStream,
+        text: str,
+        touching: list[InputIssue] | None,
     ) -> None:
         self.source = source
         self.delimiters = delimiters
-        self.segments = segments
-        self.terminated = terminated
+        self.stream = stream
+        self.segments = iter(stream)
+        self.text = text
+        self.touching = touching
         self.fields = FieldReader(source, delimiters.component)
-        self.index = 0
+        self.pending: Segment | None = None
+        self.last: Segment | None = None
+        self.parser = TransactionParser(self.fields)
+        self.scope: tuple[int, ...] = ()
 
-    def issue(
-        self, segment: Segment | None, ref: str, message: str, severity: str = "error"
-    ) -> InputIssue:
-        return self.fields.issue(
-            segment, ref, message, "warning" if severity == "warning" else "error"
+    # -- segments and issues -----------------------------------------------------
+
+    def _peek(self) -> Segment | None:
+        if self.pending is None:
+            self.pending = next(self.segments, None)
+        return self.pending
+
+    def _take(self) -> Segment:
+        segment = self._peek()
+        assert segment is not None
+        self.pending = None
+        self.last = segment
+        return segment
+
+    def _say(
+        self,
+        segment: Segment | None,
+        ref: str,
+        message: str,
+        severity: IssueSeverity = "error",
+        *,
+        touches: bool = True,
+    ) -> Iterator[InputIssue]:
+        """Yield an envelope problem, in the checking pass only."""
+        if self.touching is not None:
+            return
+        issue = self.fields.issue(segment, ref, message, severity)
+        if touches and self.scope:
+            issue.touches = self.scope
+        yield issue
+
+    def _special(self, segment: Segment) -> Iterator[InputIssue]:
+        """Problems of an empty or overlong segment; nothing for a normal one."""
+        if not segment.id:
+            yield from self._say(
+                segment,
+                "",
+                "this segment is empty (two segment terminators in a row); "
+                f"something may have been removed, {_HINT_RESEND}",
+            )
+        elif segment.length:
+            yield from self._say(
+                segment,
+                "",
+                f"this segment is {segment.length} characters long (at most "
+                f"{MAX_SEGMENT_LENGTH} are read); segment terminators are "
+                f"missing or wrong, {_HINT_RESEND}",
+            )
+
+    def _eof(self, what: str) -> Iterator[InputIssue]:
+        yield from self._say(
+            self.last,
+            "",
+            f"the file ends before {what}; it is truncated, ask the sender for "
+            "the complete file",
         )
 
     def read(self) -> Iterator[ReadClaim | InputIssue]:
-        segments = self.segments
-        while self.index < len(segments):
-            segment = segments[self.index]
+        interchanges = 0
+        while (segment := self._peek()) is not None:
             if segment.id == "ISA":
+                interchanges += 1
+                self.scope = (interchanges,)
                 yield from self._interchange()
+                self.scope = ()
                 continue
-            yield self.issue(
-                segment, "", "this segment is outside any interchange (ISA..IEA)"
-            )
-            self.index = self._next_isa(self.index + 1)
-        if not self.terminated:
-            last = segments[-1]
-            yield self.issue(
-                last,
+            self._take()
+            if segment.id and not segment.length:
+                yield from self._say(
+                    segment,
+                    "",
+                    "this segment is outside any interchange (ISA..IEA) and is "
+                    f"not read; {_HINT_RESEND}",
+                )
+            else:
+                yield from self._special(segment)
+        if not self.stream.terminated and self.last is not None:
+            # A missing final newline is harmless when newlines end segments;
+            # otherwise the last segment may have been cut.
+            newline = self.delimiters.segment == "\n"
+            self.scope = (interchanges,) if interchanges else ()
+            yield from self._say(
+                self.last,
                 "",
-                "the last segment has no terminator; the file may be cut short",
-                "warning",
+                "the last segment has no terminator; the file may be truncated, "
+                "ask the sender for the complete file",
+                "warning" if newline else "error",
             )
-
-    def _next_isa(self, start: int) -> int:
-        for index in range(start, len(self.segments)):
-            if self.segments[index].id == "ISA":
-                return index
-        return len(self.segments)
-
-    def _eof_issue(self, what: str) -> InputIssue:
-        last = self.segments[-1]
-        return self.issue(
-            last,
-            "",
-            f"the file ends before {what}; it is truncated, ask the sender for the "
-            "complete file",
-        )
 
     # -- ISA .. IEA --------------------------------------------------------------
 
     def _interchange(self) -> Iterator[ReadClaim | InputIssue]:
-        isa = self.segments[self.index]
-        self.index += 1
-        usable = True
-        if len(isa.elements) != 16:
-            yield self.issue(isa, "", "the ISA does not have 16 elements")
-            usable = False
-        elif element(isa, 12) != "00501":
-            yield self.issue(
-                isa,
-                "ISA12",
-                "the interchange is not version 00501 (5010); claimtui reads "
-                "5010 837P files only",
-            )
-            usable = False
-        elif isa.number > 1 and self._isa_delimiters_differ(isa):
-            yield self.issue(
-                isa,
-                "",
-                "this interchange uses different delimiters from the first one; "
-                "split the file and import each part",
-            )
-            usable = False
+        isa = self._take()
+        usable = yield from self._check_isa(isa)
         groups = 0
-        while self.index < len(self.segments):
-            segment = self.segments[self.index]
+        while (segment := self._peek()) is not None:
             if segment.id == "IEA":
-                self.index += 1
+                self._take()
                 yield from self._check_trailer(isa, segment, 13, groups, "IEA")
                 return
             if segment.id == "ISA":
-                yield self.issue(segment, "", "the previous interchange has no IEA")
+                yield from self._say(
+                    segment,
+                    "",
+                    "the interchange before this ISA has no IEA trailer; "
+                    + _HINT_RESEND,
+                )
                 return
             if segment.id == "GS":
                 groups += 1
+                self.scope = (self.scope[0], groups)
                 yield from self._group(usable)
+                self.scope = self.scope[:1]
                 continue
-            yield self.issue(segment, "", "this segment is outside a group (GS..GE)")
-            self.index += 1
-        yield self._eof_issue("the interchange trailer (IEA)")
+            self._take()
+            if segment.id and not segment.length:
+                yield from self._say(
+                    segment,
+                    "",
+                    "this segment is outside a functional group (GS..GE); "
+                    + _HINT_RESEND,
+                )
+            else:
+                yield from self._special(segment)
+        yield from self._eof("the interchange trailer (IEA)")
 
-    def _isa_delimiters_differ(self, isa: Segment) -> bool:
-        component = element(isa, 16)
-        return component != self.delimiters.component
+    def _check_isa(self, isa: Segment) -> Generator[InputIssue, None, bool]:
+        if len(isa.elements) != 16:
+            yield from self._say(
+                isa,
+                "",
+                f"the ISA has {len(isa.elements)} elements instead of 16; "
+                + _HINT_RESEND,
+            )
+            return False
+        if element(isa, 12) != "00501":
+            yield from self._say(
+                isa,
+                "ISA12",
+                "the interchange is not version 00501 (5010); claimtui reads "
+                "5010 837P files only, ask the sender for a 5010 file",
+            )
+            return False
+        if isa.number > 1 and element(isa, 16) != self.delimiters.component:
+            yield from self._say(
+                isa,
+                "ISA16",
+                "this interchange uses different delimiters from the first one; "
+                "split the file and import each part",
+            )
+            return False
+        yield from self._check_repetition(isa)
+        return True
+
+    def _check_repetition(self, isa: Segment) -> Iterator[InputIssue]:
+        """ISA11 must be a delimiter from 00402 on; a letter that is also data
+        would split those elements for any receiver that honours it."""
+        separator = element(isa, 11)
+        if len(separator) != 1 or not separator.isalnum():
+            return
+        if separator in self.text[ISA_LENGTH:]:
+            yield from self._say(
+                isa,
+                "ISA11",
+                "the repetition separator is a letter or digit that also occurs "
+                "in the data, so a receiver would split those values; ask the "
+                "sender for a file whose ISA11 is a symbol such as ^",
+            )
+        else:
+            yield from self._say(
+                isa,
+                "ISA11",
+                "the repetition separator is a letter or digit; 5010 expects a "
+                "symbol such as ^, ask the sender to correct ISA11",
+                "warning",
+            )
 
     def _check_trailer(
         self,
@@ -250,144 +412,234 @@ class _Envelope:
         name: str,
     ) -> Iterator[InputIssue]:
         header_control = element(header, control_position).strip()
+        header_ref = f"{header.id}{control_position:02d}"
         if element(trailer, 2).strip() != header_control:
-            yield self.issue(
+            yield from self._say(
                 trailer,
                 f"{name}02",
-                f"the control number does not match its {header.id}",
+                f"the control number does not match {header_ref} of the "
+                f"{header.id} at segment {header.number}; the envelope may "
+                f"have been damaged or spliced, {_HINT_RESEND}",
             )
         if element(trailer, 1) != str(count):
-            yield self.issue(
+            what = {"IEA": "groups", "GE": "transaction sets", "SE": "segments"}
+            yield from self._say(
                 trailer,
                 f"{name}01",
-                "the count does not match what the envelope contains",
+                f"the count of {what[name]} does not match the {count} this "
+                f"envelope holds; something may be missing, {_HINT_RESEND}",
             )
 
     # -- GS .. GE ----------------------------------------------------------------
 
     def _group(self, usable: bool) -> Iterator[ReadClaim | InputIssue]:
-        gs = self.segments[self.index]
-        self.index += 1
-        usable = usable and (yield from self._check_group(gs))
+        gs = self._take()
+        label_ok = yield from self._check_group(gs)
+        usable = usable and label_ok
         transactions = 0
-        while self.index < len(self.segments):
-            segment = self.segments[self.index]
+        while (segment := self._peek()) is not None:
             if segment.id == "GE":
-                self.index += 1
+                self._take()
                 yield from self._check_trailer(gs, segment, 6, transactions, "GE")
                 return
             if segment.id in ("ISA", "IEA", "GS"):
-                yield self.issue(segment, "", "the previous group has no GE")
+                yield from self._say(
+                    segment,
+                    "",
+                    f"the group that starts at segment {gs.number} has no GE "
+                    f"trailer; {_HINT_RESEND}",
+                )
                 return
             if segment.id == "ST":
                 transactions += 1
-                yield from self._transaction(usable)
+                self.scope = (*self.scope[:2], transactions)
+                yield from self._transaction(usable, gs)
+                self.scope = self.scope[:2]
                 continue
-            yield self.issue(segment, "", "this segment is outside a transaction")
-            self.index += 1
-        yield self._eof_issue("the group trailer (GE)")
+            self._take()
+            if segment.id and not segment.length:
+                yield from self._say(
+                    segment,
+                    "",
+                    "this segment is outside a transaction set (ST..SE); "
+                    + _HINT_RESEND,
+                )
+            else:
+                yield from self._special(segment)
+        yield from self._eof("the group trailer (GE)")
 
     def _check_group(self, gs: Segment) -> Generator[InputIssue, None, bool]:
         version = element(gs, 8)
         if element(gs, 1) != "HC":
-            yield self.issue(
-                gs, "GS01", "this group does not hold health care claims (HC)"
+            yield from self._say(
+                gs,
+                "GS01",
+                "this group does not hold health care claims (HC); import only "
+                "837P claim files",
             )
             return False
         if version == PROFESSIONAL_VERSION:
             return True
         if version in _READ_AS_PROFESSIONAL:
-            yield self.issue(
+            yield from self._say(
                 gs,
                 "GS08",
-                "the group is labelled with another 837P guide version; it is read "
-                "as 005010X222A1",
+                "the group is labelled with another 837P guide version; it is "
+                "read as 005010X222A1",
                 "warning",
             )
             return True
-        if version.startswith("004010"):
-            problem = "the group is the old 4010 format"
-        elif "X223" in version:
-            problem = "the group holds institutional (837I) claims"
-        else:
-            problem = "the group is not a 005010X222A1 professional claim group"
-        yield self.issue(
-            gs, "GS08", f"{problem}; claimtui reads 5010 837P (005010X222A1) only"
-        )
+        yield from self._say(gs, "GS08", _version_problem(version))
         return False
 
     # -- ST .. SE ----------------------------------------------------------------
 
-    def _transaction(self, usable: bool) -> Iterator[ReadClaim | InputIssue]:
-        st = self.segments[self.index]
-        start = self.index
-        self.index += 1
-        end = self._find_se()
-        if end is None:
-            yield self._eof_issue("the transaction trailer (SE)")
-            self.index = len(self.segments)
-            return
-        se = self.segments[end]
-        body = self.segments[start + 1 : end]
-        self.index = end + 1
-        if se.id != "SE":
-            yield self.issue(se, "", "the previous transaction has no SE")
-            self.index = end
-            return
-        yield from self._check_trailer(st, se, 2, end - start + 1, "SE")
-        kind_ok = yield from self._check_kind(st, body)
-        if usable and kind_ok:
-            yield from self._claims(st, body)
-
-    def _find_se(self) -> int | None:
-        for index in range(self.index, len(self.segments)):
-            if self.segments[index].id in ("SE", "ST", "GE", "IEA", "ISA", "GS"):
-                return index
-        return None
+    def _transaction(
+        self, usable: bool, gs: Segment
+    ) -> Iterator[ReadClaim | InputIssue]:
+        st = self._take()
+        parsing = self.touching is not None
+        parser = TransactionParser(self.fields, self.delimiters.element)
+        content = _Content()
+        count = 1
+        last = st
+        # Reading allocates many small objects that live until the transaction
+        # set ends; the cyclic collector would rescan them again and again (it
+        # halved the read speed). It is paused only while no claim is handed out.
+        paused = parsing and gc.isenabled()
+        if paused:
+            gc.disable()
+        try:
+            for segment in self.segments:
+                sid = segment.id
+                if sid in _OUTER_IDS:
+                    self.pending, self.last = segment, last
+                    yield from self._say(
+                        segment,
+                        "",
+                        f"the transaction set that starts at segment {st.number} "
+                        "has no SE trailer, so its claims are not read; "
+                        + _HINT_RESEND,
+                    )
+                    return
+                last = segment
+                if sid == "SE":
+                    self.last = segment
+                    yield from self._check_trailer(st, segment, 2, count + 1, "SE")
+                    break
+                if not sid or segment.length:
+                    count += sid != ""
+                    yield from self._special(segment)
+                    continue
+                count += 1
+                if sid in _Content.WATCHED:
+                    content.see(segment)
+                if parsing:
+                    parser.feed(segment)
+            else:
+                self.last = last
+                yield from self._eof("the transaction trailer (SE)")
+                return
+            kind_ok = yield from self._check_kind(st, gs, content)
+            read = usable and kind_ok and parsing
+            claims = parser.finish() if read else []
+        finally:
+            if paused:
+                gc.enable()
+        if read:
+            self.parser = parser
+            yield from self._claims(st, claims, parser.issues)
 
     def _check_kind(
-        self, st: Segment, body: list[Segment]
+        self, st: Segment, gs: Segment, content: _Content
     ) -> Generator[InputIssue, None, bool]:
         kind = element(st, 1)
         if kind != "837":
             described = _KNOWN_TRANSACTIONS.get(kind, "not an 837 claim transaction")
-            yield self.issue(
-                st, "ST01", f"this transaction is {described}, not an 837P claim"
+            yield from self._say(
+                st,
+                "ST01",
+                f"this transaction is {described}, not an 837P claim; import "
+                "only 837P claim files",
             )
             return False
-        for segment in body:
-            if segment.id in _INSTITUTIONAL_SEGMENTS:
-                yield self.issue(
-                    segment,
-                    "",
-                    "this transaction holds institutional (837I) claims; claimtui "
-                    "reads professional (837P) claims only",
-                )
-                return False
+        label = element(st, 3)
+        known = (PROFESSIONAL_VERSION, *_READ_AS_PROFESSIONAL)
+        if label and label != element(gs, 8) and label not in known:
+            yield from self._say(st, "ST03", _version_problem(label))
+            return False
+        if content.found is not None:
+            segment, problem = content.found
+            yield from self._say(
+                segment,
+                "",
+                f"the transaction is labelled 837P but {problem}; claimtui reads "
+                "5010 professional (837P) claims only, ask the sender for the "
+                "right file",
+            )
+            return False
         return True
 
     def _claims(
-        self, st: Segment, body: list[Segment]
+        self, st: Segment, parsed: list[ParsedClaim], issues: list[InputIssue]
     ) -> Iterator[ReadClaim | InputIssue]:
-        parser = TransactionParser(self.fields)
-        parsed = parser.parse(body)
-        yield from parser.issues
+        yield from issues
+        touching = [
+            issue
+            for issue in self.touching or ()
+            if self.scope[: len(issue.touches or ())] == issue.touches
+        ]
         control = element(st, 2)
-        separator = self.delimiters.element
-        for number, claim in enumerate(parsed, start=1):
+        parsed.reverse()  # popped from the end, so each claim goes once yielded
+        number = 0
+        while parsed:
+            claim = parsed.pop()
+            number += 1
             position = (
                 f"transaction {control}, claim {number}, "
                 f"segments {claim.first}-{claim.last}"
             )
-            if claim.encounter is None:
-                yield self.issue(
-                    self.segments[claim.first - 1],
+            encounter = self.parser.build(claim)
+            if encounter is None:
+                yield self.fields.issue(
+                    claim.clm,
                     "",
                     f"the claim at {position} cannot be read and is left out",
                 )
                 yield from claim.issues
                 continue
-            raw = "\n".join(
-                separator.join([segment.id, *segment.elements]) for segment in claim.raw
-            )
-            yield ReadClaim(claim.encounter, raw, position, claim.issues)
+            issues = [*touching, *claim.issues] if touching else claim.issues
+            yield ReadClaim(encounter, claim.raw, position, issues)
+
+
+def _version_problem(version: str) -> str:
+    if version.startswith("004010"):
+        problem = "the label says the old 4010 format"
+    elif "X223" in version:
+        problem = "the label says institutional (837I) claims"
+    else:
+        problem = "the label is not a 005010X222A1 professional claim version"
+    return f"{problem}; claimtui reads 5010 837P (005010X222A1) only"
+
+
+class _Content:
+    """Watches a transaction's segments for content of another kind."""
+
+    WATCHED = frozenset({"HL", "REF", "SV2", "CL1", "UB", "BPR", "CLP", "SVC"})
+
+    def __init__(self) -> None:
+        self.found: tuple[Segment, str] | None = None
+        self.in_header = True
+
+    def see(self, segment: Segment) -> None:
+        if self.found is not None:
+            return
+        sid = segment.id
+        if sid == "HL":
+            self.in_header = False
+        elif sid in _INSTITUTIONAL_SEGMENTS:
+            self.found = (segment, "it holds institutional (837I) claims")
+        elif sid in _REMITTANCE_SEGMENTS:
+            self.found = (segment, "it holds remittance (835) content")
+        elif self.in_header and sid == "REF" and element(segment, 1) == "87":
+            self.found = (segment, "its header is in the old 4010 format (REF*87)")

@@ -10,15 +10,29 @@ character than ISA16 is read as written.
 Tolerated on input, never emitted on output: a UTF-8 byte order mark, UTF-16
 text (recognised by its NUL bytes), carriage returns and newlines after the
 terminator, a newline as the terminator, indentation and blank lines.
+
+Segments are produced one at a time (``SegmentStream``) from slices of the text,
+so a large file never exists as a list of segment objects. Two kinds of piece are
+marked instead of split: an empty segment (two terminators in a row) and a
+segment longer than ``MAX_SEGMENT_LENGTH``, which means the terminator is wrong or
+missing; the reader reports both.
 """
 
 from __future__ import annotations
 
 import codecs
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 ISA_LENGTH = 106
 """Characters in an ISA segment, terminator included."""
+
+MAX_SEGMENT_LENGTH = 4096
+"""Longest segment read; the longest 837P segment is a few hundred characters."""
+
+# Widths of ISA01..ISA15 (ISA16 is the one-character component separator).
+_ISA_WIDTHS = (2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1)
+_CHUNK = 1 << 20
 
 # Offsets of the 16 element separators inside a fixed-width ISA.
 _ISA_SEPARATOR_OFFSETS = (
@@ -61,16 +75,18 @@ DEFAULT_DELIMITERS = Delimiters(element="*", component=":", repetition="^", segm
 """The delimiters claimtui writes: ``*`` ``:`` ``^`` ``~``."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Segment:
     """One segment as received: its id and its elements, split but not decoded."""
 
     id: str
-    """Segment id, e.g. CLM."""
+    """Segment id, e.g. CLM; empty for an empty segment."""
     elements: list[str]
     """Elements 01, 02, ... (the id is not included); composites are not split."""
     number: int
     """1-based position of the segment in the file."""
+    length: int = 0
+    """Characters in an overlong segment, which is not split; 0 otherwise."""
 
 
 class X12InputError(Exception):
@@ -162,7 +178,7 @@ def read_delimiters(text: str, source: str) -> Delimiters:
     if len(text) < ISA_LENGTH:
         raise X12InputError(
             source,
-            "the file ends inside the ISA segment",
+            "the file ends inside the ISA segment, which must be 106 characters",
             "The file is truncated; ask the sender for the complete file",
             segment_number=1,
             segment_id="ISA",
@@ -171,13 +187,7 @@ def read_delimiters(text: str, source: str) -> Delimiters:
     if not _is_delimiter_char(element) or any(
         text[offset] != element for offset in _ISA_SEPARATOR_OFFSETS
     ):
-        raise X12InputError(
-            source,
-            "the ISA segment is not fixed-width (106 characters with padded fields)",
-            "Ask the sender to pad ISA fields to their full width",
-            segment_number=1,
-            segment_id="ISA",
-        )
+        _raise_isa_width(text, element, source)
     if text.count(element, 0, 104) != len(_ISA_SEPARATOR_OFFSETS):
         raise X12InputError(
             source,
@@ -217,6 +227,96 @@ def read_delimiters(text: str, source: str) -> Delimiters:
     return Delimiters(element, component, repetition, terminator)
 
 
+def _raise_isa_width(text: str, element: str, source: str) -> None:
+    """Name the first ISA field that is not its fixed width."""
+    reference, problem = "", "the ISA segment is not fixed-width (106 characters)"
+    if _is_delimiter_char(element):
+        fields = text[: ISA_LENGTH + 40].split(element, 16)[1:16]
+        for position, (field, width) in enumerate(
+            zip(fields, _ISA_WIDTHS, strict=False), 1
+        ):
+            if len(field) != width:
+                reference = f"ISA{position:02d}"
+                problem = (
+                    f"{reference} is {len(field)} characters long where the "
+                    f"fixed-width ISA needs exactly {width}, so the delimiters "
+                    "cannot be found"
+                )
+                break
+    raise X12InputError(
+        source,
+        problem,
+        "Ask the sender to pad every ISA field to its full width (spaces for "
+        "text, leading zeros for numbers)",
+        segment_number=1,
+        segment_id="ISA",
+        element=reference,
+    )
+
+
+class SegmentStream:
+    """The segments of decoded text, produced one at a time.
+
+    After iteration, ``terminated`` tells whether the last segment ended with a
+    terminator. With ``light``, only envelope segments (and REF) are split into
+    elements; the others keep an empty element list, which is enough to check
+    envelopes quickly.
+    """
+
+    LIGHT_IDS = frozenset({"ISA", "IEA", "GS", "GE", "ST", "SE", "REF", "HL"})
+
+    def __init__(self, text: str, delimiters: Delimiters, *, light: bool = False):
+        self.text = text
+        self.delimiters = delimiters
+        self.light = light
+        self.terminated = True
+
+    def __iter__(self) -> Iterator[Segment]:
+        number = 0
+        for piece in self._pieces():
+            stripped = piece.strip(_STRIP)
+            if not stripped:
+                if self.delimiters.segment == "\n":
+                    continue  # a blank line between newline-terminated segments
+                number += 1
+                yield Segment("", [], number)
+                continue
+            number += 1
+            yield self._segment(stripped, number)
+
+    def _segment(self, stripped: str, number: int) -> Segment:
+        separator = self.delimiters.element
+        if len(stripped) > MAX_SEGMENT_LENGTH:
+            head = stripped[:4].split(separator, 1)[0]
+            return Segment(head, [], number, len(stripped))
+        if self.light:
+            head, _, _ = stripped.partition(separator)
+            if head not in self.LIGHT_IDS:
+                return Segment(head, [], number)
+        parts = stripped.split(separator)
+        return Segment(parts[0], parts[1:], number)
+
+    def _pieces(self) -> Iterator[str]:
+        """Text between terminators, split a slice at a time."""
+        text, terminator = self.text, self.delimiters.segment
+        carry = ""
+        for start in range(0, len(text), _CHUNK):
+            chunk = carry + text[start : start + _CHUNK]
+            if terminator == "\n":
+                chunk = chunk.replace("\r\n", "\n").replace("\r", "\n")
+            pieces = chunk.split(terminator)
+            carry = pieces.pop()
+            yield from pieces
+        self.terminated = carry.strip(_STRIP) == ""
+        if not self.terminated:
+            yield carry
+
+
+def start_of_interchange(text: str) -> str:
+    """The text with leading whitespace removed, as the ISA must begin it."""
+    return text.lstrip(_STRIP)
+
+
 def tokenize(text: str, source: str) -> tuple[Delimiters, list[Segment], bool]:
     """Split decoded text into segments using the ISA's delimiters.
 
@@ -226,20 +326,8 @@ def tokenize(text: str, source: str) -> tuple[Delimiters, list[Segment], bool]:
     Raises:
         X12InputError: the text does not begin with a usable ISA.
     """
-    text = text.lstrip(_STRIP)
+    text = start_of_interchange(text)
     delimiters = read_delimiters(text, source)
-    if delimiters.segment == "\n":
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    pieces = text.split(delimiters.segment)
-    terminated = pieces[-1].strip(_STRIP) == ""
-    segments: list[Segment] = []
-    separator = delimiters.element
-    number = 0
-    for piece in pieces:
-        stripped = piece.strip(_STRIP)
-        if not stripped:
-            continue
-        number += 1
-        parts = stripped.split(separator)
-        segments.append(Segment(parts[0], parts[1:], number))
-    return delimiters, segments, terminated
+    stream = SegmentStream(text, delimiters)
+    segments = list(stream)
+    return delimiters, segments, stream.terminated

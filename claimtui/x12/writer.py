@@ -19,7 +19,8 @@ reader never fills such fields.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -48,6 +49,9 @@ from claimtui.x12.tokenizer import DEFAULT_DELIMITERS, Delimiters
 VERSION = "005010X222A1"
 MAX_CLAIMS_PER_TRANSACTION = 5000
 _FORBIDDEN = frozenset("*:^~\r\n\t\x00")
+# The X12 basic and extended character sets are printable ASCII; anything else
+# (accented letters, control characters) is refused rather than transliterated.
+_ALLOWED = frozenset(chr(code) for code in range(0x20, 0x7F))
 
 
 class X12WriteError(ValueError):
@@ -55,6 +59,11 @@ class X12WriteError(ValueError):
 
     The message names the model path or header field, never the value.
     """
+
+    def __init__(self, message: str, claim_index: int | None = None) -> None:
+        super().__init__(message)
+        self.claim_index = claim_index
+        """1-based place in the batch of the claim that cannot be written."""
 
 
 @dataclass
@@ -112,6 +121,13 @@ _EMPTY: Part = ("", "")
 
 
 def _check(value: str, path: str) -> str:
+    if not _ALLOWED.issuperset(value):
+        where = path or "a constant"
+        raise X12WriteError(
+            f"{where} contains a character outside the X12 character set (letters "
+            "A-Z and a-z without accents, digits, spaces and common punctuation); "
+            "edit the value"
+        )
     if not _FORBIDDEN.isdisjoint(value):
         where = path or "a constant"
         raise X12WriteError(
@@ -1063,21 +1079,29 @@ def claim_segments(encounter: Encounter) -> list[OutSegment]:
 
 
 def write_interchange(
-    encounters: Sequence[Encounter], header: InterchangeHeader
+    encounters: Sequence[Encounter],
+    header: InterchangeHeader,
+    *,
+    claims_per_transaction: int = MAX_CLAIMS_PER_TRANSACTION,
 ) -> str:
     """One ISA/GS interchange holding every encounter, as X12 text.
 
     Raises:
         X12WriteError: no encounters, a header field that does not fit, or a value
-            that cannot be sent.
+            that cannot be sent (``claim_index`` then names the encounter).
     """
     if not encounters:
         raise X12WriteError("there are no claims to write")
+    if not 1 <= claims_per_transaction <= MAX_CLAIMS_PER_TRANSACTION:
+        raise X12WriteError(
+            f"claims_per_transaction must be 1 to {MAX_CLAIMS_PER_TRANSACTION}"
+        )
     _check_header(header)
-    transactions = _split(encounters)
+    transactions = _split(encounters, claims_per_transaction)
+    places = {id(encounter): index for index, encounter in enumerate(encounters, 1)}
     segments = [_gs(header)]
     for index, chunk in enumerate(transactions, start=1):
-        segments.extend(_transaction(chunk, index, header))
+        segments.extend(_transaction(chunk, index, header, places))
     group_count = str(len(transactions))
     group_control = str(header.group_control_number)
     segments.append(_segment("GE", "", _const(group_count), _const(group_control)))
@@ -1149,20 +1173,23 @@ def _gs(header: InterchangeHeader) -> OutSegment:
     )
 
 
-def _split(encounters: Sequence[Encounter]) -> list[list[Encounter]]:
-    """Transaction sets: one BHT06 type each, at most 5000 claims each."""
+def _split(encounters: Sequence[Encounter], limit: int) -> list[list[Encounter]]:
+    """Transaction sets: one BHT06 type each, at most ``limit`` claims each."""
     by_type: dict[str, list[Encounter]] = {}
     for encounter in encounters:
         by_type.setdefault(encounter.transaction_type, []).append(encounter)
     chunks = []
     for group in by_type.values():
-        for start in range(0, len(group), MAX_CLAIMS_PER_TRANSACTION):
-            chunks.append(group[start : start + MAX_CLAIMS_PER_TRANSACTION])
+        for start in range(0, len(group), limit):
+            chunks.append(group[start : start + limit])
     return chunks
 
 
 def _transaction(
-    encounters: list[Encounter], index: int, header: InterchangeHeader
+    encounters: list[Encounter],
+    index: int,
+    header: InterchangeHeader,
+    places: dict[int, int],
 ) -> list[OutSegment]:
     control = f"{header.group_control_number % 100_000:05d}{index:04d}"
     created = header.created
@@ -1187,14 +1214,26 @@ def _transaction(
     hl = 1
     for group in providers.values():
         parent = hl
-        segments.extend(_billing(group[0], hl))
+        with _naming(group[0], places):
+            segments.extend(_billing(group[0], hl))
         hl += 1
         for encounter in group:
-            claim, hl = _subscriber_and_claim(encounter, hl, parent)
+            with _naming(encounter, places):
+                claim, hl = _subscriber_and_claim(encounter, hl, parent)
             segments.extend(claim)
     count = str(len(segments) + 1)
     segments.append(_segment("SE", "", _const(count), _const(control)))
     return segments
+
+
+@contextmanager
+def _naming(encounter: Encounter, places: dict[int, int]) -> Iterator[None]:
+    """Name the claim, by its place in the batch, in a refusal to write it."""
+    try:
+        yield
+    except X12WriteError as error:
+        place = places[id(encounter)]
+        raise X12WriteError(f"claim {place} of the batch: {error}", place) from None
 
 
 def _billing_key(encounter: Encounter) -> str:
