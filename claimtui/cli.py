@@ -360,12 +360,28 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--json", action="store_true")
     audit.set_defaults(handler=cmd_audit)
 
-    rules = commands.add_parser("rules", help="list, check, test, explain rules")
+    rules = commands.add_parser(
+        "rules", help="list, check, test, explain rules; preview their impact"
+    )
     rules_commands = rules.add_subparsers(dest="rules_command", required=True)
     listing = rules_commands.add_parser("list")
     listing.add_argument("--json", action="store_true")
     rules_commands.add_parser("check")
     rules_commands.add_parser("test")
+    impact = rules_commands.add_parser(
+        "impact",
+        help="how many stored claims a rule change would change, hold or release",
+    )
+    impact.add_argument(
+        "--against",
+        metavar="DIR",
+        type=Path,
+        help="compare the rules in force with shipped rules + DIR (instead of "
+        "the configured practice folders); without it, compare the shipped "
+        "rules alone with the rules in force",
+    )
+    impact.add_argument("--examples", type=int, default=3, metavar="N")
+    impact.add_argument("--json", action="store_true")
     explain = rules_commands.add_parser("explain")
     explain.add_argument("claim", type=int)
     explain.add_argument("rule")

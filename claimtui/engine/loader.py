@@ -28,6 +28,7 @@ from claimtui.engine.expressions import (
     compile_condition,
 )
 from claimtui.engine.fieldpaths import FieldPathError, check_path
+from claimtui.engine.helpers import HELPERS
 from claimtui.engine.rules import CompiledAction, Rule
 from claimtui.engine.schema import (
     Action,
@@ -40,6 +41,7 @@ from claimtui.engine.schema import (
     RuleSpec,
     SetAction,
 )
+from claimtui.engine.tables import Tables, load_tables
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +81,14 @@ class RuleSet:
     """Every name any expression uses; the activation keeps only these fields."""
     trace_cache: dict[Any, Any] = field(default_factory=dict, repr=False)
     """Traces for outcomes that repeat across claims (passed, skipped)."""
+    tables: Tables = field(default_factory=Tables)
+    """Practice-supplied reference tables (``tables/*.csv`` in rule layers)."""
+    functions: dict[str, Any] = field(default_factory=dict, repr=False)
+    """Helpers and table functions expressions call; filled in on creation."""
+
+    def __post_init__(self) -> None:
+        if not self.functions:
+            self.functions = {**HELPERS, **self.tables.functions()}
 
     def rule(self, rule_id: str) -> Rule | None:
         """The rule with this id, or None."""
@@ -205,6 +215,8 @@ def _compile_rule(spec: RuleSpec, file: str, line: int | None, layer: int) -> Ru
         version=_rule_version(spec, ()),
         severity=spec.severity,
         scope=spec.scope,
+        enabled=spec.enabled,
+        disabled_note="" if spec.enabled else "off as shipped; enable with an override",
     )
 
 
@@ -374,12 +386,24 @@ def load_rule_set(dirs: Sequence[Path]) -> RuleSet:
         errors.extend(layer.errors)
         overrides.extend(layer.overrides)
     rules = _apply_overrides(rules, overrides, errors)
+    tables, table_problems = load_tables([d for d in dirs if d.is_dir()])
+    for problem in table_problems:
+        errors.append(RuleLoadError(problem.file, problem.line, "", problem.detail))
+    for name in sorted(tables.by_name):
+        digest.update(f"table:{name}\0".encode())
+        digest.update(tables.by_name[name].fingerprint.encode())
     # Lines are walked by `lines` filters whether or not a rule names them.
     identifiers: set[str] = {"service_lines"}
     for rule in rules:
         for source in rule.expression_sources():
             identifiers.update(_IDENTIFIER.findall(source))
-    rule_set = RuleSet(rules, errors, digest.hexdigest()[:16], frozenset(identifiers))
+    rule_set = RuleSet(
+        rules,
+        errors,
+        digest.hexdigest()[:16],
+        frozenset(identifiers),
+        tables=tables,
+    )
     logger.info(
         "rule set %s loaded: %d rules, %d problems",
         rule_set.version,

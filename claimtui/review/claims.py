@@ -23,6 +23,7 @@ from claimtui.model import (
     RuleTrace,
     Severity,
 )
+from claimtui.review.history import history_facts, save_line_keys
 from claimtui.store import ClaimRecord, DecisionRecord, EncounterRecord, FindingRecord
 from claimtui.x12.reader import InputIssue
 
@@ -132,8 +133,18 @@ def build_stored(
     received = Encounter.model_validate_json(record.encounter_json)
     assert claim.id is not None
     decisions = active_decisions(session, claim.id)
+    facts = history_facts(session, claim.id, received)
+    facts["read_errors"] = sum(
+        1
+        for issue in json.loads(record.read_issues_json)
+        if issue["severity"] == "error"
+    )
     result = build_claim(
-        received, rule_set, [to_decision(d) for d in decisions], today=today
+        received,
+        rule_set,
+        [to_decision(d) for d in decisions],
+        today=today,
+        facts=facts,
     )
     add_read_findings(result, record.read_issues_json, decisions)
     return received, result, decisions
@@ -178,6 +189,7 @@ def save_build(
     assert claim.id is not None
     session.exec(delete(FindingRecord).where(col(FindingRecord.claim_id) == claim.id))
     session.add_all(finding_records(claim.id, result))
+    save_line_keys(session, claim.id, result.encounter)
 
 
 def summarize(

@@ -28,6 +28,7 @@ from claimtui.review import claims as claim_ops
 from claimtui.review import queues
 from claimtui.review.case import CaseView, case_view, with_edits
 from claimtui.review.config import Config, load_config
+from claimtui.review.history import history_facts, save_line_keys
 from claimtui.review.views import (
     AuditEntry,
     ClaimDetail,
@@ -535,6 +536,10 @@ class Workspace:
         return file_issues
 
 
+_NEWEST = 2**62
+"""A claim id above every stored one: at import, every stored claim is earlier."""
+
+
 class _ClaimStore:
     """Builds imported claims and inserts them a chunk at a time.
 
@@ -584,8 +589,11 @@ class _ClaimStore:
         for ingested, record in zip(self.pending, records, strict=True):
             assert record.id is not None
             claim = ClaimRecord(encounter_id=record.id, status=ClaimStatus.HELD.value)
+            # History is what earlier imports stored; claims earlier in the
+            # same chunk are not seen until the claim is next rebuilt.
+            facts = history_facts(session, _NEWEST, ingested.encounter)
             result = build_claim(
-                ingested.encounter, self.rule_set, [], today=self.today
+                ingested.encounter, self.rule_set, [], today=self.today, facts=facts
             )
             claim_ops.add_read_findings(result, record.read_issues_json, [])
             claim_ops.summarize(claim, result, [])
@@ -595,6 +603,7 @@ class _ClaimStore:
         for claim, result in claims:
             assert claim.id is not None
             findings.extend(claim_ops.finding_rows(claim.id, result))
+            save_line_keys(session, claim.id, result.encounter)
             self.held += claim.status == ClaimStatus.HELD.value
         if findings:
             session.execute(insert(FindingRecord), findings)
