@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from sqlmodel import Session, col, delete, select
@@ -30,6 +31,9 @@ READ_RULE_ID = "READ"
 """Rule id of findings that come from reading the file, not from a rule."""
 
 _KEEP_STATUS = {ClaimStatus.PARKED.value, ClaimStatus.EXPORTED.value}
+
+BUILD_KINDS = frozenset({"exempt", "override", "edit"})
+"""Decision kinds the engine applies; ``approve`` only moves a built claim on."""
 
 
 def claim_kind(encounter: Encounter) -> str:
@@ -123,20 +127,28 @@ def _read_trace(
 
 
 def build_stored(
-    session: Session, claim: ClaimRecord, rule_set: RuleSet, today: dt.date | None
+    session: Session,
+    claim: ClaimRecord,
+    rule_set: RuleSet,
+    today: dt.date | None,
+    extra: Sequence[Decision] = (),
 ) -> tuple[Encounter, BuildResult, list[DecisionRecord]]:
-    """Build a stored claim from its encounter, the rule set and its decisions."""
+    """Build a stored claim from its encounter, the rule set and its decisions.
+
+    ``extra`` decisions are applied after the stored ones, as a preview of
+    decisions not yet made.
+    """
     record = session.get(EncounterRecord, claim.encounter_id)
     if record is None:
         raise LookupError(f"claim {claim.id} has no stored encounter")
     received = Encounter.model_validate_json(record.encounter_json)
     assert claim.id is not None
     decisions = active_decisions(session, claim.id)
-    result = build_claim(
-        received, rule_set, [to_decision(d) for d in decisions], today=today
-    )
+    applied = [to_decision(d) for d in decisions if d.kind in BUILD_KINDS]
+    applied.extend(extra)
+    result = build_claim(received, rule_set, applied, today=today)
     read_exempted = any(
-        d.kind == "exempt" and d.rule_id == READ_RULE_ID for d in decisions
+        d.kind == "exempt" and d.rule_id == READ_RULE_ID for d in applied
     )
     found = read_findings(record.read_issues_json, read_exempted)
     if found:
@@ -145,10 +157,27 @@ def build_stored(
     return received, result, decisions
 
 
+def is_approved(decisions: Sequence[DecisionRecord]) -> bool:
+    """True when a person released the claim (an active ``approve`` decision)."""
+    return any(decision.kind == "approve" for decision in decisions)
+
+
+def released_status(built: ClaimStatus, approved: bool) -> str:
+    """The status a build gives, after a person's approval.
+
+    Approval releases a claim that only has warnings; errors still hold it.
+    """
+    if approved and built is ClaimStatus.REVIEW:
+        return ClaimStatus.READY.value
+    return built.value
+
+
 def _flags(result: BuildResult, decisions: list[DecisionRecord], status: str) -> str:
     flags = ""
     if result.holding_findings:
         flags += "!"
+    if status == ClaimStatus.READY.value and is_approved(decisions):
+        flags += "A"
     if any(d.kind == "exempt" for d in decisions):
         flags += "E"
     if any(d.kind in ("override", "edit") for d in decisions):
@@ -167,7 +196,7 @@ def save_build(
     """Write the build's summary and findings to the claim's rows."""
     encounter = result.encounter
     if claim.status not in _KEEP_STATUS:
-        claim.status = result.status.value
+        claim.status = released_status(result.status, is_approved(decisions))
     holding = sorted({finding.rule_id for finding in result.holding_findings})
     claim.holding_rules = " ".join(holding)
     claim.errors = len(result.holding_findings)
@@ -184,6 +213,7 @@ def save_build(
     claim.payer_id = encounter.payer.payer_id
     claim.claim_filing_code = encounter.subscriber.claim_filing_code
     claim.kind = claim_kind(encounter)
+    claim.frequency_code = encounter.claim.frequency_code
     claim.total_charge = encounter.claim.total_charge
     claim.service_date = encounter.first_service_date
     claim.version += 1
