@@ -93,6 +93,8 @@ def queue_title(name: str) -> str:
     """A queue's title for display."""
     if name in FIXED_QUEUES:
         return FIXED_QUEUES[name][0]
+    if name == "mine":
+        return "Assigned to me"
     kind, _, value = name.partition(":")
     titles = {
         "rule": "Held by rule",
