@@ -80,3 +80,12 @@ def test_summary_counts_kinds_claims_and_reasons() -> None:
     assert (summary.actions, summary.claims) == (4, 3)
     assert summary.kinds == [("exempt rule", 3), ("park", 1)]
     assert summary.reasons == [("payer waived", 3), ("chart missing", 1)]
+
+
+def test_undo_last_drops_a_bulk_batch_whole() -> None:
+    staging = Staging()
+    staging.stage(StagedAction(9, "note", "single"))
+    staging.stage_many(StagedAction(claim_id, "park", "bulk") for claim_id in (1, 2))
+    dropped = staging.undo_last()
+    assert dropped is not None and dropped.batch
+    assert staging.actions == [StagedAction(9, "note", "single")]

@@ -117,13 +117,14 @@ def count(session: Session, name: str, extra: ColumnElement[bool] | None = None)
 
 
 def fixed_queue_counts(session: Session) -> list[QueueInfo]:
-    """Every fixed queue with its count."""
-    return [
+    """Every fixed queue with its count, status queues first, then kinds."""
+    listed = [
         QueueInfo(
             name=name, title=title, count=count(session, name), group=GROUPS[name]
         )
         for name, (title, _) in FIXED_QUEUES.items()
     ]
+    return sorted(listed, key=lambda queue: queue.group != "Status")
 
 
 def severity_queue_counts(session: Session) -> list[QueueInfo]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from claimtui.model import ClaimStatus, Decision
@@ -57,6 +57,8 @@ class StagedAction:
     """Model path for override and edit, e.g. ``claim.frequency_code``."""
     value: Any = None
     """The value set by override or edit; the user for assign."""
+    batch: int = 0
+    """Bulk actions staged together share a batch number; 0 for a single one."""
 
     def describe(self) -> str:
         """One line for lists and messages, e.g. ``exempt rule MI-04``."""
@@ -97,6 +99,7 @@ class Staging:
 
     def __init__(self) -> None:
         self.actions: list[StagedAction] = []
+        self._batches = 0
 
     def __len__(self) -> int:
         return len(self.actions)
@@ -106,10 +109,14 @@ class Staging:
         self.actions.append(action)
 
     def stage_many(self, actions: Iterable[StagedAction]) -> int:
-        """Add several actions (a bulk action); returns how many."""
-        before = len(self.actions)
-        self.actions.extend(actions)
-        return len(self.actions) - before
+        """Add several actions as one batch (a bulk action); returns how many.
+
+        ``undo_last`` drops a batch as a whole.
+        """
+        self._batches += 1
+        batch = [replace(action, batch=self._batches) for action in actions]
+        self.actions.extend(batch)
+        return len(batch)
 
     def for_claim(self, claim_id: int) -> list[StagedAction]:
         """The claim's staged actions, oldest first."""
@@ -120,10 +127,21 @@ class Staging:
         return {action.claim_id for action in self.actions}
 
     def undo_last(self, claim_id: int | None = None) -> StagedAction | None:
-        """Drop the newest action (on ``claim_id`` if given); None if none."""
+        """Drop the newest action on ``claim_id``; None if there is none.
+
+        Without a claim, drop the newest action, or the newest bulk batch whole.
+        Returns the action dropped (one of the batch).
+        """
         for index in range(len(self.actions) - 1, -1, -1):
             if claim_id is None or self.actions[index].claim_id == claim_id:
-                return self.actions.pop(index)
+                dropped = self.actions.pop(index)
+                if claim_id is None and dropped.batch:
+                    self.actions = [
+                        action
+                        for action in self.actions
+                        if action.batch != dropped.batch
+                    ]
+                return dropped
         return None
 
     def undo_claim(self, claim_id: int) -> int:

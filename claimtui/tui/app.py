@@ -123,7 +123,15 @@ class ClaimApp(App[None]):
             for key, active in bindings.items()
         }
         context = type(self.screen).__name__.removesuffix("Screen").lower()
-        entries = describe_bindings(bindings, display)
+        # The screen's own keys first (what a biller came for), then the app's,
+        # then the focused widget's movement keys.
+        screen = self.screen
+        entries = sorted(
+            describe_bindings(bindings, display),
+            key=lambda entry: (
+                0 if entry[1].node is screen else 1 if entry[1].node is self else 2
+            ),
+        )
         self.push_screen(HelpScreen(entries, context), self._run_from_help)
 
     async def _run_from_help(self, chosen: ActiveBinding | None) -> None:
@@ -249,8 +257,12 @@ class ClaimApp(App[None]):
     # Staged changes -----------------------------------------------------------
 
     def stage(self, actions: list[StagedAction]) -> None:
-        """Stage actions and redraw what shows them."""
-        self.staging.stage_many(actions)
+        """Stage actions (several at once as one batch) and redraw what shows
+        them."""
+        if len(actions) == 1:
+            self.staging.stage(actions[0])
+        else:
+            self.staging.stage_many(actions)
         self.refresh_screens()
 
     def refresh_screens(self) -> None:

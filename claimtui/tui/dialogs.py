@@ -143,9 +143,7 @@ class QueuePicker(ModalScreen[str | None]):
         with Vertical(classes="dialog"):
             yield Label("Change queue", classes="dialog-title")
             yield OptionList(*options, id="queues")
-            yield Static(
-                "enter show · type to jump · esc cancel", classes="dialog-hint"
-            )
+            yield Static("enter show · ↑ ↓ move · esc cancel", classes="dialog-hint")
 
     def on_mount(self) -> None:
         queue_list = self.query_one(OptionList)
@@ -182,7 +180,8 @@ def describe_bindings(
 class HelpScreen(ModalScreen[ActiveBinding | None]):
     """Every key of the screen it was opened from, read from the live bindings.
 
-    Typing filters the list; enter runs the highlighted key's action.
+    Typing filters the list; enter runs the highlighted key's action. Each line
+    ends with the binding's id, the name to remap it by in the config file.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -242,6 +241,8 @@ class HelpScreen(ModalScreen[ActiveBinding | None]):
                 continue
             line = Text(f"{keys:<{width}}  ", style="bold")
             line.append(description, style="" if active.enabled else "dim")
+            if active.binding.id:
+                line.append(f"  {active.binding.id}", style="dim italic")
             self.shown.append(active)
             options.append(Option(line))
         keys_list = self.query_one(OptionList)

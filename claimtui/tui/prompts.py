@@ -57,9 +57,9 @@ class LinePrompt(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="line-prompt"):
-            yield Static(self.hint, classes="dialog-hint")
             yield Label(self.label, classes="line-label")
             yield Input(self.value, placeholder=self.placeholder, id="line")
+            yield Static(self.hint, classes="dialog-hint")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -86,7 +86,10 @@ def summary_text(summary: StagingSummary) -> Text:
     """The commit dialog's body: counts by kind, then reasons."""
     text = Text()
     claims = "claim" if summary.claims == 1 else "claims"
-    text.append(f"{summary.actions} staged changes on {summary.claims} {claims}\n\n")
+    changes = "change" if summary.actions == 1 else "changes"
+    text.append(
+        f"{summary.actions:,} staged {changes} on {summary.claims:,} {claims}\n\n"
+    )
     for kind, count in summary.kinds:
         text.append(f"  {count:>6,}  {kind}\n")
     if summary.reasons:

@@ -110,6 +110,11 @@ class QueueScreen(Screen[None]):
         return self.query_one("#queue-detail", DetailArea)
 
     @property
+    def detail_shown(self) -> int | None:
+        """Id of the claim the detail beside the queue shows; None if none."""
+        return self._detail_shown
+
+    @property
     def console(self) -> ClaimApp:
         """The app, with its staged actions and tags."""
         from claimtui.tui.app import ClaimApp
@@ -441,7 +446,8 @@ class QueueScreen(Screen[None]):
         if undone is None:
             self.notify("Nothing is staged.")
             return
-        self.notify(f"Unstaged {undone.describe()} on claim {undone.claim_id}.")
+        where = "the tagged claims" if undone.batch else f"claim {undone.claim_id}"
+        self.notify(f"Unstaged {undone.describe()} on {where}.")
         self.console.refresh_screens()
 
     def action_commit(self) -> None:
