@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -39,9 +40,11 @@ class UsageError(Exception):
 def _setup_logging() -> None:
     """One log file under the platformdirs log dir; claim ids and counts only."""
     log_dir = Path(platformdirs.user_log_dir("claimtui"))
+    log_file = log_dir / "claimtui.log"
     try:
         log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        handler: logging.Handler = logging.FileHandler(log_dir / "claimtui.log")
+        os.close(os.open(log_file, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600))
+        handler: logging.Handler = logging.FileHandler(log_file)
     except OSError:
         handler = logging.NullHandler()
     handler.setFormatter(
@@ -225,6 +228,8 @@ def cmd_export(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 def cmd_audit(ws: Workspace, args: argparse.Namespace) -> int:
+    if args.claim is not None:
+        ws.claim_detail(args.claim)  # an unknown claim is an error, not silence
     events = ws.audit_events(args.claim, limit=args.limit)
     if args.json:
         _print_json([event.__dict__ for event in events])
@@ -273,6 +278,10 @@ def cmd_schema(ws: Workspace | None, args: argparse.Namespace) -> int:
     )
     _print_json(schema)
     return 0
+
+
+_LISTS_CLAIMS = (cmd_claims, cmd_export, cmd_console, cmd_demo)
+"""Commands that show or act on stored statuses: they rebuild stale claims first."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -376,7 +385,16 @@ def _open_workspace(args: argparse.Namespace) -> Workspace:
     for rule_dir in rules:
         if not rule_dir.is_dir():
             raise UsageError(f"--rules {rule_dir}: not a folder")
-    return Workspace.open(database, rules_dirs=rules, user=args.user)
+    workspace = Workspace.open(database, rules_dirs=rules, user=args.user)
+    if getattr(args, "handler", cmd_console) in _LISTS_CLAIMS:
+        stale = workspace.stale_count()
+        if stale:
+            print(
+                f"claimtui: rebuilding {stale} claims for the current rules",
+                file=sys.stderr,
+            )
+            workspace.rebuild_stale()
+    return workspace
 
 
 def main(argv: Sequence[str] | None = None) -> int:

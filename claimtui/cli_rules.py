@@ -58,6 +58,9 @@ def _test(workspace: Workspace) -> int:
 
 
 def _explain(workspace: Workspace, claim_id: int, rule_id: str) -> int:
+    if workspace.rule_set.rule(rule_id) is None:
+        print(f"there is no rule '{rule_id}' in the rule set")
+        return 1
     detail = workspace.claim_detail(claim_id)
     trace = next((t for t in detail.build.traces if t.rule_id == rule_id), None)
     if trace is None:

@@ -37,7 +37,7 @@ def private_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         monkeypatch.setenv(variable, str(home / variable.lower()))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
     monkeypatch.delenv("CLAIMTUI_DATABASE_URL", raising=False)
-    monkeypatch.setenv("CLAIMTUI_CONFIG", str(home / "config.toml"))
+    monkeypatch.delenv("CLAIMTUI_CONFIG", raising=False)
     return home
 
 

@@ -85,7 +85,7 @@ def test_unknown_claim_is_one_line_on_stderr(
 def test_broken_config_names_the_file_and_key(
     database_url: str, private_home: Path, capsys: Capture
 ) -> None:
-    config = private_home / "config.toml"
+    config = private_home / "xdg_config_home" / "claimtui" / "config.toml"
     config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text('[interchange]\nusage = "X"\n')
     status, _, err = run(capsys, "--database", database_url, "claims")
@@ -109,3 +109,36 @@ def test_schema_encounter_is_json_schema(capsys: Capture) -> None:
     assert status == 0
     assert schema["title"] == "Encounter"
     assert "service_lines" in schema["properties"]
+
+
+def test_claims_are_rebuilt_when_the_rules_change(
+    database_url: str, corpus: Path, tmp_path: Path, capsys: Capture
+) -> None:
+    db = ["--database", database_url]
+    run(capsys, *db, "import", str(corpus / "837p" / VALID_837P[0]))
+    _, out, _ = run(capsys, *db, "claims", "--status", "ready", "--json")
+    assert len(json.loads(out)) == 1
+    practice = tmp_path / "practice"
+    practice.mkdir()
+    (practice / "broken.yaml").write_text("rules:\n  - id: [\n")
+    _, out, err = run(
+        capsys, *db, "--rules", str(practice), "claims", "--status", "ready", "--json"
+    )
+    assert json.loads(out) == []
+    assert "rebuilding 1 claims" in err
+
+
+def test_audit_of_an_unknown_claim_is_an_error(
+    database_url: str, capsys: Capture
+) -> None:
+    status, _, err = run(capsys, "--database", database_url, "audit", "7")
+    assert (status, err) == (1, "claimtui: there is no claim 7\n")
+
+
+def test_a_named_config_file_that_does_not_exist_is_an_error(
+    database_url: str, tmp_path: Path, capsys: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLAIMTUI_CONFIG", str(tmp_path / "nope.toml"))
+    status, _, err = run(capsys, "--database", database_url, "claims")
+    assert status == 1
+    assert "nope.toml: the config file named does not exist" in err

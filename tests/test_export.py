@@ -75,7 +75,34 @@ def test_export_is_refused_when_pyx12_finds_errors(
     )
     _release_all(workspace)
     out = tmp_path / "bad.837"
-    with pytest.raises(ReviewError, match="export refused"):
+    with pytest.raises(ReviewError, match=r"export refused: .* in claims "):
         workspace.export(out)
     assert not out.exists()
     assert workspace.count("exported") == 0
+
+
+def test_export_refuses_a_folder_a_missing_folder_and_an_existing_file(
+    workspace: Workspace, corpus: Path, tmp_path: Path
+) -> None:
+    workspace.import_path(corpus / "837p" / VALID_837P[0])
+    existing = tmp_path / "sent.837"
+    existing.write_text("earlier batch")
+    for out, message in (
+        (tmp_path, "is a folder"),
+        (tmp_path / "missing" / "x.837", "does not exist"),
+        (existing, "already exists"),
+    ):
+        with pytest.raises(ReviewError, match=message):
+            workspace.export(out)
+    assert existing.read_text() == "earlier batch"
+    assert list(tmp_path.glob("*.partial")) == []
+    assert workspace.count("ready") == 1
+
+
+def test_export_is_test_data_unless_configured_for_production(
+    workspace: Workspace, corpus: Path, tmp_path: Path
+) -> None:
+    workspace.import_path(corpus / "837p" / VALID_837P[0])
+    report = workspace.export(tmp_path / "out.837")
+    assert (tmp_path / "out.837").read_text().split("*")[15] == "T"
+    assert any("test data" in note for note in report.notes)

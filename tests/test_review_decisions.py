@@ -135,3 +135,11 @@ def test_demo_fills_the_special_queues(workspace: Workspace, tmp_path: Path) -> 
     assert counts["workers-comp"] == 10
     assert counts["accident"] == 10
     assert load_demo(workspace) == 0
+
+
+def test_override_with_a_value_that_does_not_fit_is_refused(
+    workspace: Workspace, held_claim: int
+) -> None:
+    with pytest.raises(ReviewError, match="does not fit"):
+        workspace.override(held_claim, "claim.total_charge", "abc", "typo")
+    assert workspace.claim_detail(held_claim).decisions == []

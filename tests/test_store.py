@@ -14,9 +14,9 @@ from claimtui.store import StoreError, default_database_path, open_engine
 from tests.conftest import VALID_837P
 
 
-def test_sqlite_file_is_created_owner_only(tmp_path: Path) -> None:
-    path = tmp_path / "new" / "claims.sqlite"
-    open_engine(f"sqlite:///{path}").dispose()
+def test_default_sqlite_file_is_created_owner_only() -> None:
+    path = default_database_path()
+    open_engine().dispose()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
 
@@ -42,3 +42,14 @@ def test_audit_log_refuses_update_and_delete(
             connection.execute(text("UPDATE audit_event SET user = 'x'"))
         with pytest.raises(DBAPIError, match="append-only"):
             connection.execute(text("DELETE FROM audit_event"))
+
+
+def test_a_chosen_database_in_a_missing_folder_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="does not exist"):
+        open_engine(f"sqlite:///{tmp_path / 'typo' / 'claims.sqlite'}")
+    assert not (tmp_path / "typo").exists()
+
+
+def test_an_unknown_database_driver_is_a_store_error() -> None:
+    with pytest.raises(StoreError, match="cannot use the database URL"):
+        open_engine("foo://bar")

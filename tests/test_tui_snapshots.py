@@ -16,6 +16,7 @@ from textual.pilot import Pilot
 
 from claimtui.tui import ClaimApp
 from claimtui.tui.claim_screen import ClaimScreen
+from claimtui.tui.panes import RulesList
 from claimtui.tui.queue_screen import QueueScreen
 from tests.tui_support import demo_workspace
 
@@ -46,6 +47,12 @@ async def settle(pilot: Pilot[None]) -> None:
         await pilot.pause(0.05)
     await app.workers.wait_for_complete()
     await pilot.pause()
+    # A new claim's rules list scrolls its first acting rule to the top after
+    # the next refresh, which a loaded machine may not have drawn yet; make
+    # that scroll now (the deferred one lands on the same line).
+    for rules in app.screen.query(RulesList):
+        if rules.highlighted is not None:
+            rules.scroll_to_highlight(top=True)
     await pilot.wait_for_scheduled_animations()
     await pilot.pause()
 

@@ -10,12 +10,12 @@ the order they run in. A problem in one file or one rule becomes a
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import logging
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -94,10 +94,12 @@ def shipped_rules_dir() -> Path:
     In a source checkout where the packs are not installed as a package (an
     editable install maps only ``claimtui``), this is the top-level ``rules/``.
     """
-    try:
-        return Path(str(files("claimtui.rules")))
-    except ModuleNotFoundError:
-        return Path(__file__).resolve().parents[2] / "rules"
+    # The folder holds YAML only, so it is a namespace package: its location is
+    # in the spec's search locations, not in a module file.
+    spec = importlib.util.find_spec("claimtui.rules")
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    return Path(__file__).resolve().parents[2] / "rules"
 
 
 # --- YAML with line numbers -------------------------------------------------

@@ -11,7 +11,7 @@ The file is TOML at ``<user config dir>/claimtui/config.toml`` (or the path in
     receiver_id = "CLEARINGHOUSE"
     sender_qualifier = "ZZ"
     receiver_qualifier = "ZZ"
-    usage = "P"                            # P production, T test
+    usage = "P"                            # P production; T test (default)
 
     [submitter]                            # 1000A
     name = "EXAMPLE BILLING"
@@ -55,7 +55,12 @@ class InterchangeConfig(_Section):
     receiver_id: str = Field("", max_length=15)
     sender_qualifier: str = Field("ZZ", min_length=2, max_length=2)
     receiver_qualifier: str = Field("ZZ", min_length=2, max_length=2)
-    usage: str = Field("P", pattern="^[PT]$")
+    usage: str = Field(
+        "T",
+        pattern="^[PT]$",
+        description="T test (the default, so nothing is sent as production by "
+        "accident) or P production (ISA15).",
+    )
 
 
 class SubmitterConfig(_Section):
@@ -109,8 +114,11 @@ def load_config(path: Path | None = None) -> Config:
     Raises:
         ConfigError: the file is not valid TOML or has a wrong key or value.
     """
+    named = path is not None or CONFIG_ENV in os.environ
     path = path or config_path()
     if not path.exists():
+        if named:
+            raise ConfigError(f"{path}: the config file named does not exist")
         return Config()
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))

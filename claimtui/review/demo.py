@@ -94,8 +94,9 @@ _PAYERS = [
 
 def demo_database_url() -> str:
     """The demo's own SQLite database, beside the default one."""
-    path = Path(platformdirs.user_data_dir("claimtui")) / "demo.sqlite"
-    return f"sqlite:///{path}"
+    folder = Path(platformdirs.user_data_dir("claimtui"))
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return f"sqlite:///{folder / 'demo.sqlite'}"
 
 
 def npi_with_check_digit(first_nine: str) -> str:

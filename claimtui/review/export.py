@@ -77,6 +77,38 @@ def _header(
     )
 
 
+def check_destination(out: Path) -> None:
+    """Refuse an export path that would fail or overwrite an earlier batch.
+
+    Raises:
+        ReviewError: the path is a folder, its folder does not exist, or a file is
+            already there (an earlier batch may not have been sent yet).
+    """
+    if out.is_dir():
+        raise ReviewError(f"{out} is a folder; give a file name, e.g. {out}/batch.837")
+    if not out.parent.is_dir():
+        raise ReviewError(f"{out.parent} does not exist; create it or choose another")
+    if out.exists():
+        raise ReviewError(
+            f"{out} already exists and may be a batch not yet sent; choose a new "
+            "file name"
+        )
+
+
+def _claims_at(text: str, segment_numbers: set[int]) -> list[str]:
+    """The CLM01 of the claims that hold the given segment numbers."""
+    current = ""
+    found: list[str] = []
+    for number, segment in enumerate(text.split("~"), start=1):
+        if segment.startswith("CLM*"):
+            current = segment.split("*")[1]
+        elif segment.startswith(("HL*", "SE*")):
+            current = ""
+        if number in segment_numbers and current and current not in found:
+            found.append(current)
+    return found
+
+
 def _write_private(path: Path, text: str) -> None:
     partial = path.with_name(path.name + ".partial")
     descriptor = os.open(partial, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
@@ -92,6 +124,7 @@ def export_ready(workspace: Workspace, out: Path) -> ExportReport:
         ReviewError: no claim is ready, an id is missing, or pyx12 found errors
             (the message lists them); nothing is written then.
     """
+    check_destination(out)
     with Session(workspace.engine) as session:
         statement = (
             select(ClaimRecord)
@@ -110,7 +143,7 @@ def export_ready(workspace: Workspace, out: Path) -> ExportReport:
                 notes.append(f"claim {claim.id} is no longer ready: {claim.status}")
         if not ready:
             session.commit()
-            raise ReviewError("no claim is ready to export")
+            raise ReviewError("; ".join(["no claim is ready to export", *notes]))
         interchange = _next_number(session, "interchange")
         group = _next_number(session, "group")
         header = _header(workspace, ready[0][1], interchange, group)
@@ -124,9 +157,12 @@ def export_ready(workspace: Workspace, out: Path) -> ExportReport:
                 f"{finding.message}"
                 for finding in report.findings[:20]
             ]
+            numbers = {f.segment_number for f in report.findings if f.segment_number}
+            culprits = _claims_at(text, numbers)
+            named = f" in claims {', '.join(culprits)}" if culprits else ""
             raise ReviewError(
-                "export refused: pyx12 found errors in the interchange; nothing "
-                "was written.\n" + "\n".join(lines)
+                f"export refused: pyx12 found errors{named}; nothing was written. "
+                "Fix or park those claims and export again.\n" + "\n".join(lines)
             )
         digest = hashlib.sha256(text.encode("ascii")).hexdigest()
         batch = ExportBatch(
@@ -153,6 +189,11 @@ def export_ready(workspace: Workspace, out: Path) -> ExportReport:
         _write_private(out, text)
         session.commit()
     log.info("exported %s claims as interchange %s", len(ready), interchange)
+    if header.usage_indicator == "T":
+        notes.append(
+            'marked as test data (ISA15 T); set usage = "P" under [interchange] '
+            "in the config file to send production claims"
+        )
     return ExportReport(
         path=str(out),
         claim_count=len(ready),

@@ -247,3 +247,26 @@ def in_queue(session: Session, name: str, claim_id: int) -> bool:
         .where(queue_filter(name))
     )
     return bool(session.exec(statement).one())
+
+
+def _stale_filter(version: str) -> ColumnElement[bool]:
+    return and_(col(ClaimRecord.rule_set_version) != version, _NOT_DONE)
+
+
+def stale_count(session: Session, version: str) -> int:
+    """How many claims were built with a rule set other than ``version``."""
+    statement = (
+        select(func.count()).select_from(ClaimRecord).where(_stale_filter(version))
+    )
+    return int(session.exec(statement).one())
+
+
+def stale_claims(session: Session, version: str, limit: int) -> list[ClaimRecord]:
+    """Up to ``limit`` claims built with a rule set other than ``version``."""
+    statement = (
+        select(ClaimRecord)
+        .where(_stale_filter(version))
+        .order_by(col(ClaimRecord.id))
+        .limit(limit)
+    )
+    return list(session.exec(statement))

@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 
 from claimtui.engine import RuleSet, load_rule_set, shipped_rules_dir
 from claimtui.ingest import read_file
-from claimtui.model import BuildResult, ClaimStatus, Encounter, PathError, get_path
+from claimtui.model import BuildResult, ClaimStatus, Encounter, PathError, set_path
 from claimtui.review import claims as claim_ops
 from claimtui.review import queues, search
 from claimtui.review.config import Config, load_config
@@ -97,6 +97,32 @@ class Workspace:
             log.warning("rule file problem: %s", error)
         person = user or config.user or getpass.getuser()
         return cls(open_engine(database_url), rule_set, person, config, today)
+
+    def stale_count(self) -> int:
+        """Claims last built with another rule set (exported ones stay as sent)."""
+        with Session(self.engine) as session:
+            return queues.stale_count(session, self.rule_set.version)
+
+    def rebuild_stale(self, chunk: int = 500) -> int:
+        """Rebuild every claim built with another rule set; returns how many.
+
+        Queues list stored statuses, so after a rule change they would show claims
+        as the old rules left them until each is opened. Each chunk is committed
+        on its own, so an interrupted rebuild keeps what it did.
+        """
+        done = 0
+        while True:
+            with Session(self.engine) as session:
+                stale = queues.stale_claims(session, self.rule_set.version, chunk)
+                for claim in stale:
+                    claim_ops.rebuild(session, claim, self.rule_set, self.today)
+                session.commit()
+            done += len(stale)
+            if len(stale) < chunk:
+                break
+        if done:
+            log.info("rebuilt %s claims for rule set %s", done, self.rule_set.version)
+        return done
 
     # Queues -----------------------------------------------------------------
 
@@ -364,13 +390,20 @@ class Workspace:
         reason = _require_reason(reason)
         with Session(self.engine) as session:
             claim = self._claim(session, claim_id)
-            received, _, _ = claim_ops.build_stored(
+            received, result, _ = claim_ops.build_stored(
                 session, claim, self.rule_set, self.today
             )
+        # An edit corrects the encounter as received; an override sets the final
+        # value. Try it on a copy first so a value that does not fit the field is
+        # refused now, not discovered as a hold later.
+        trial = (received if kind == "edit" else result.encounter).model_copy(deep=True)
         try:
-            get_path(received, path)
+            set_path(trial, path, value)
         except PathError as error:
             raise ReviewError(str(error)) from None
+        except ValidationError as error:
+            problem = error.errors()[0]["msg"] if error.errors() else str(error)
+            raise ReviewError(f"{path}: the value does not fit ({problem})") from None
         decision = DecisionRecord(
             claim_id=claim_id,
             kind=kind,

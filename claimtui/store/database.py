@@ -15,7 +15,7 @@ from typing import Any
 import platformdirs
 from sqlalchemy import Engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlmodel import SQLModel, create_engine
 
 from claimtui.store import tables  # noqa: F401  (registers the tables)
@@ -92,9 +92,24 @@ def open_engine(url: str | None = None) -> Engine:
         ) from None
     is_sqlite = parsed.get_backend_name() == "sqlite"
     if is_sqlite and parsed.database and parsed.database != ":memory:":
-        _create_private_file(Path(parsed.database))
+        path = Path(parsed.database)
+        if (url or os.environ.get(DATABASE_ENV)) and not path.parent.is_dir():
+            # A folder is made only for the default database; a chosen path with
+            # a missing folder is more likely a typo than a new practice.
+            raise StoreError(
+                f"the folder {path.parent} does not exist; check the database URL"
+            )
+        _create_private_file(path)
     try:
         engine = create_engine(resolved)
+    except (ArgumentError, NoSuchModuleError, ImportError) as error:
+        shown = parsed.render_as_string(hide_password=True)
+        raise StoreError(
+            f"cannot use the database URL {shown}: "
+            f"{type(error).__name__}; use sqlite:///path/to/file.sqlite or "
+            "postgresql://user@host/database"
+        ) from None
+    try:
         if is_sqlite:
             event.listen(engine, "connect", _sqlite_pragmas)
         SQLModel.metadata.create_all(engine)

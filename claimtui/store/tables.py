@@ -65,7 +65,7 @@ class ClaimRecord(SQLModel, table=True):
     version: int = Field(
         default=1, description="Bumped on every change; no lost update."
     )
-    rule_set_version: str = ""
+    rule_set_version: str = Field(default="", index=True)
     built_at: dt.datetime = Field(default_factory=utc_now)
     patient_control_number: str = Field(default="", index=True)
     patient_name: str = ""
