@@ -13,7 +13,7 @@ import getpass
 import hashlib
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +23,14 @@ from sqlmodel import Session, col, select
 
 from claimtui.engine import RuleSet, build_claim, load_rule_set, shipped_rules_dir
 from claimtui.ingest import IngestedClaim, IngestStream, stream_file
-from claimtui.model import ClaimStatus, Encounter, PathError, set_path
+from claimtui.model import BuildResult, ClaimStatus, Encounter, PathError, set_path
 from claimtui.review import claims as claim_ops
-from claimtui.review import queues
+from claimtui.review import queues, search
 from claimtui.review.case import CaseView, case_view, with_edits
 from claimtui.review.config import Config, load_config
 from claimtui.review.history import history_facts, save_line_keys
+from claimtui.review.limits import pattern_filter
+from claimtui.review.staging import StagedAction, as_decisions, previewed_status
 from claimtui.review.views import (
     AuditEntry,
     ClaimDetail,
@@ -128,15 +130,36 @@ class Workspace:
     # Queues -----------------------------------------------------------------
 
     def queues(self) -> list[QueueInfo]:
-        """The fixed queues and one per rule that holds claims, with counts."""
+        """Every queue with its count, grouped: status, kind, people, severity,
+        rule, payer."""
         with Session(self.engine) as session:
             fixed = queues.fixed_queue_counts(session)
-            return fixed + queues.rule_queue_counts(session)
+            mine = QueueInfo(
+                name="mine",
+                title=f"Assigned to me ({self.user})",
+                count=queues.count(session, self._queue("mine")),
+                group="People",
+            )
+            return [
+                *fixed,
+                mine,
+                *queues.severity_queue_counts(session),
+                *queues.rule_queue_counts(session),
+                *queues.payer_queue_counts(session),
+            ]
 
-    def count(self, queue: str) -> int:
-        """How many claims are in a queue."""
+    def _queue(self, name: str) -> str:
+        return f"assigned:{self.user}" if name == "mine" else name
+
+    def count(self, queue: str, pattern: str = "") -> int:
+        """How many claims are in a queue, under a limit ``pattern`` if given.
+
+        Raises:
+            ReviewError: no such queue, or the pattern cannot be read.
+        """
+        extra = pattern_filter(pattern)
         with Session(self.engine) as session:
-            return queues.count(session, queue)
+            return queues.count(session, self._queue(queue), extra)
 
     def claim_rows(
         self,
@@ -145,15 +168,84 @@ class Workspace:
         after: tuple[Any, ...] | None = None,
         before: Any = None,
         limit: int = 100,
+        pattern: str = "",
     ) -> list[ClaimRow]:
-        """A page of a queue (keyset paging; see ``queues.rows``)."""
+        """A page of a queue under a limit ``pattern`` (keyset paging; see
+        ``queues.rows``)."""
+        extra = pattern_filter(pattern)
         with Session(self.engine) as session:
-            return queues.rows(session, queue, after=after, before=before, limit=limit)
+            return queues.rows(
+                session,
+                self._queue(queue),
+                after=after,
+                before=before,
+                limit=limit,
+                extra=extra,
+            )
 
     def in_queue(self, queue: str, claim_id: int) -> bool:
         """True when the claim is currently in the queue."""
         with Session(self.engine) as session:
-            return queues.in_queue(session, queue, claim_id)
+            return queues.in_queue(session, self._queue(queue), claim_id)
+
+    # Finding claims (see ``search``) -----------------------------------------
+
+    def position(self, queue: str, claim_id: int, pattern: str = "") -> int:
+        """The claim's 0-based index in the queue under the limit ``pattern``."""
+        extra = pattern_filter(pattern)
+        with Session(self.engine) as session:
+            return search.position(session, self._queue(queue), claim_id, extra)
+
+    def find(
+        self,
+        queue: str,
+        pattern: str,
+        *,
+        after: int | None = None,
+        backward: bool = False,
+        limit: str = "",
+    ) -> int | None:
+        """The id of the next claim matching ``pattern`` after the claim ``after``,
+        wrapping round; None when no claim in the queue (under ``limit``) matches.
+
+        Raises:
+            ReviewError: a pattern cannot be read.
+        """
+        wanted = pattern_filter(pattern)
+        if wanted is None:
+            return None
+        extra = pattern_filter(limit)
+        with Session(self.engine) as session:
+            return search.next_match(
+                session,
+                self._queue(queue),
+                wanted,
+                after=after,
+                backward=backward,
+                extra=extra,
+            )
+
+    def matching(self, claim_ids: Iterable[int], pattern: str) -> set[int]:
+        """Which of ``claim_ids`` match ``pattern`` (for highlighting)."""
+        wanted = pattern_filter(pattern)
+        if wanted is None:
+            return set()
+        with Session(self.engine) as session:
+            return search.matching_ids(session, claim_ids, wanted)
+
+    def claim_ids(self, queue: str, pattern: str = "") -> list[int]:
+        """Ids of every claim in the queue matching ``pattern`` (for tagging)."""
+        extra = pattern_filter(pattern)
+        with Session(self.engine) as session:
+            return search.claim_ids(session, self._queue(queue), extra)
+
+    def count_among(
+        self, claim_ids: Iterable[int], queue: str, pattern: str = ""
+    ) -> int:
+        """How many of ``claim_ids`` the queue shows under the limit ``pattern``."""
+        extra = pattern_filter(pattern)
+        with Session(self.engine) as session:
+            return search.count_among(session, claim_ids, self._queue(queue), extra)
 
     # One claim --------------------------------------------------------------
 
@@ -171,29 +263,65 @@ class Workspace:
         """
         with Session(self.engine) as session:
             claim = self._claim(session, claim_id)
-            received, result, decisions = claim_ops.rebuild(
-                session, claim, self.rule_set, self.today
-            )
+            built = claim_ops.rebuild(session, claim, self.rule_set, self.today)
             session.commit()
-            record = session.get(EncounterRecord, claim.encounter_id)
-            assert record is not None
-            segments = claim_segments(result.encounter)
-            return ClaimDetail(
-                id=claim_id,
-                status=claim.status,
-                source=record.position,
-                raw=record.raw,
-                raw_format=record.raw_format,
-                received=received,
-                encounter=result.encounter,
-                build=result,
-                segments=segments,
-                segment_lines=[render_segment(segment) for segment in segments],
-                changed_paths={change.path for change in result.changes},
-                decisions=[_stored(decision) for decision in decisions],
-                audit=self._audit(session, claim_id, 200),
-                read_issues=json.loads(record.read_issues_json),
-            )
+            return self._detail(session, claim, *built)
+
+    def preview(self, claim_id: int, staged: Sequence[StagedAction]) -> ClaimDetail:
+        """The claim as it would be once ``staged`` actions are committed.
+
+        A pure rebuild: the stored decisions plus the staged ones, nothing saved.
+
+        Raises:
+            ReviewError: no such claim, or a staged value does not fit its field.
+        """
+        extra = as_decisions(staged, self.user)
+        with Session(self.engine) as session:
+            claim = self._claim(session, claim_id)
+            try:
+                received, result, decisions = claim_ops.build_stored(
+                    session, claim, self.rule_set, self.today, extra
+                )
+            except (PathError, ValidationError, ValueError) as error:
+                raise ReviewError(
+                    f"cannot apply this to claim {claim_id}: {error}"
+                ) from None
+            detail = self._detail(session, claim, received, result, decisions)
+        if claim.status not in (ClaimStatus.PARKED, ClaimStatus.EXPORTED):
+            approved = claim_ops.is_approved(decisions)
+            detail.status = claim_ops.released_status(result.status, approved)
+        detail.status = previewed_status(detail.status, staged)
+        return detail
+
+    def _detail(
+        self,
+        session: Session,
+        claim: ClaimRecord,
+        received: Encounter,
+        result: BuildResult,
+        decisions: list[DecisionRecord],
+    ) -> ClaimDetail:
+        assert claim.id is not None
+        record = session.get(EncounterRecord, claim.encounter_id)
+        assert record is not None
+        segments = claim_segments(result.encounter)
+        return ClaimDetail(
+            id=claim.id,
+            status=claim.status,
+            source=record.position,
+            raw=record.raw,
+            raw_format=record.raw_format,
+            received=received,
+            encounter=result.encounter,
+            build=result,
+            segments=segments,
+            segment_lines=[render_segment(segment) for segment in segments],
+            changed_paths={change.path for change in result.changes},
+            decisions=[_stored(decision) for decision in decisions],
+            audit=self._audit(session, claim.id, 200),
+            read_issues=json.loads(record.read_issues_json),
+            assigned_to=claim.assigned_to,
+        )
 
     def case(self, claim_id: int) -> CaseView:
         """The claim's Workers' Comp / accident case: fields, paths, findings.
@@ -354,6 +482,49 @@ class Workspace:
             self._record(session, action, claim_id, {"note": note})
             session.commit()
         return self.claim_detail(claim_id)
+
+    def approve(self, claim_id: int, note: str = "approved") -> ClaimDetail:
+        """Release a claim in review (warnings only) to the ready queue.
+
+        Raises:
+            ReviewError: the claim is not in review (errors hold it, or it is
+                already ready, parked or exported).
+        """
+        note = _require_reason(note)
+        with Session(self.engine) as session:
+            status = self._claim(session, claim_id).status
+        if status != ClaimStatus.REVIEW.value:
+            raise ReviewError(
+                f"claim {claim_id} is {status}; only a claim in review (warnings "
+                "only) can be approved"
+            )
+        decision = DecisionRecord(
+            claim_id=claim_id, kind="approve", reason=note, user=self.user
+        )
+        return self._decide(claim_id, decision, "approve", {"reason": note})
+
+    def note(self, claim_id: int, text: str) -> None:
+        """Add a note to the claim's history; the claim itself does not change."""
+        text = _require_reason(text)
+        with Session(self.engine) as session:
+            self._claim(session, claim_id)
+            self._record(session, "note", claim_id, {"note": text})
+            session.commit()
+        log.info("note on claim %s", claim_id)
+
+    def assign(self, claim_id: int, user: str) -> None:
+        """Give the claim to ``user`` to work (empty: to nobody), with an audit
+        event naming who had it before."""
+        user = user.strip()
+        with Session(self.engine) as session:
+            claim = self._claim(session, claim_id)
+            before = claim.assigned_to
+            claim.assigned_to = user
+            claim.version += 1
+            session.add(claim)
+            self._record(session, "assign", claim_id, {"to": user, "from": before})
+            session.commit()
+        log.info("claim %s assigned", claim_id)
 
     def export(self, out: Path) -> ExportReport:
         """Write every ready claim to ``out`` as one pyx12-validated interchange."""

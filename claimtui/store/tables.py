@@ -79,6 +79,12 @@ class ClaimRecord(SQLModel, table=True):
     payer_id: str = Field(default="", index=True)
     claim_filing_code: str = ""
     kind: str = Field(default="", index=True, description="WC, AA, OA or empty.")
+    frequency_code: str = Field(
+        default="", description="CLM05-3: 1 original, 7 replacement, 8 void."
+    )
+    assigned_to: str = Field(
+        default="", index=True, description="Who works the claim; empty: nobody."
+    )
     total_charge: Decimal = Field(
         default=Decimal(0), sa_column=Column(Numeric(12, 2), nullable=False)
     )
