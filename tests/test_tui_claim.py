@@ -11,7 +11,13 @@ from claimtui.review import ClaimDetail, ClaimRow, Workspace
 from claimtui.tui import ClaimApp
 from claimtui.tui.claim_screen import ClaimScreen
 from claimtui.tui.dialogs import HelpScreen, OverridePrompt, ReasonPrompt
-from claimtui.tui.panes import CHANGED_MARK, SegmentsPane, path_changed
+from claimtui.tui.panes import (
+    CHANGED_MARK,
+    QUIET,
+    SegmentsPane,
+    outcome_word,
+    path_changed,
+)
 from claimtui.tui.queue_view import QueueView
 from tests.tui_support import demo_workspace, type_text
 
@@ -62,10 +68,12 @@ async def test_rules_pane_lists_rules_in_run_order_with_changes(
         await pilot.pause()
         lines = rules_text(screen)
         heads = [line for line in lines if not line.startswith("    ")]
-        traced = [f"{t.outcome:<8} {t.rule_id}" for t in detail.build.traces]
-        assert [
-            head[: len(t)] for head, t in zip(heads, traced, strict=False)
-        ] == traced
+        acted = [t for t in detail.build.traces if outcome_word(t) not in QUIET]
+        shown = [f"{outcome_word(t):<8} {t.rule_id}" for t in acted]
+        assert [head[: len(t)] for head, t in zip(heads, shown, strict=False)] == (
+            shown
+        )
+        assert heads[-1].endswith("not listed; h lists every rule in run order")
         change = detail.build.changes[0]
         assert any(line.strip().startswith(f"{change.path}: ") for line in lines)
         assert any(" → " in line for line in lines)
@@ -180,3 +188,96 @@ async def test_help_filters_and_runs_the_chosen_key(tmp_path: Path) -> None:
         await pilot.press("enter")
         await pilot.pause()
         assert type(app.screen).__name__ == "QueuePicker"
+
+
+def claim_held_with_notes(workspace: Workspace) -> tuple[int, ClaimDetail]:
+    """Position in "all" and detail of a held claim where a rule that only
+    notes or changes ran before the first rule that holds it."""
+    for position, row in enumerate(workspace.claim_rows("all", limit=500)):
+        detail = workspace.claim_detail(row.id)
+        words = [outcome_word(t) for t in detail.build.traces]
+        if "holds" in words and words.index("holds") > 0:
+            before = words[: words.index("holds")]
+            if any(word not in QUIET for word in before):
+                return position, detail
+    raise AssertionError("the demo has no held claim with an earlier note")
+
+
+async def test_claim_opens_on_the_rule_that_holds_it(tmp_path: Path) -> None:
+    workspace = demo_workspace(tmp_path)
+    position, detail = claim_held_with_notes(workspace)
+    holding = next(t for t in detail.build.traces if outcome_word(t) == "holds")
+    app = ClaimApp(workspace)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_claim_at(pilot, position)
+        await pilot.pause()
+        rules = screen.detail_area.rules_pane.rules_list
+        assert rules.selected is not None
+        assert rules.selected.rule_id == holding.rule_id
+        assert rules.selected.head == "holds"
+        assert rules_text(screen)[rules.highlighted or 0].startswith(
+            f"holds    {holding.rule_id}"
+        )
+
+
+async def test_brackets_step_through_rules_that_acted(tmp_path: Path) -> None:
+    workspace = demo_workspace(tmp_path)
+    position, detail = claim_held_with_notes(workspace)
+    acted = [t.rule_id for t in detail.build.traces if outcome_word(t) not in QUIET]
+    app = ClaimApp(workspace)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_claim_at(pilot, position)
+        rules = screen.detail_area.rules_pane.rules_list
+        await pilot.press("g")
+        seen = []
+        for _ in acted:
+            assert rules.selected is not None
+            seen.append(rules.selected.rule_id)
+            await pilot.press("right_square_bracket")
+        assert seen == acted
+        assert rules.selected is not None and rules.selected.rule_id == acted[0]
+        await pilot.press("left_square_bracket")
+        assert rules.selected is not None and rules.selected.rule_id == acted[-1]
+
+
+async def test_h_lists_passed_and_skipped_rules_in_run_order(tmp_path: Path) -> None:
+    workspace = demo_workspace(tmp_path)
+    position, detail = claim_held_with_notes(workspace)
+    app = ClaimApp(workspace)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_claim_at(pilot, position)
+        await pilot.press("h")
+        heads = [line for line in rules_text(screen) if not line.startswith("    ")]
+        assert [head.split()[1] for head in heads] == [
+            t.rule_id for t in detail.build.traces
+        ]
+        assert any(head.startswith("passed ") for head in heads)
+
+
+def claim_fired_by(workspace: Workspace, rule_id: str) -> tuple[int, ClaimDetail]:
+    """Position in "all" and detail of the first claim ``rule_id`` fired on."""
+    for position, row in enumerate(workspace.claim_rows("all", limit=500)):
+        detail = workspace.claim_detail(row.id)
+        fired = [t for t in detail.build.traces if t.outcome == "fired"]
+        if any(trace.rule_id == rule_id for trace in fired):
+            return position, detail
+    raise AssertionError(f"{rule_id} fires on no demo claim")
+
+
+async def test_fired_rule_shows_its_condition_parts_and_values(
+    tmp_path: Path,
+) -> None:
+    workspace = demo_workspace(tmp_path)
+    position, detail = claim_fired_by(workspace, "BAL-01")
+    total = f"claim.total_charge = {detail.encounter.claim.total_charge:g}"
+    app = ClaimApp(workspace)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_claim_at(pilot, position)
+        lines = [line.strip() for line in rules_text(screen)]
+        start = next(i for i, line in enumerate(lines) if " BAL-01 " in line)
+        below = lines[start + 1 : start + 6]
+        assert "if claim.total_charge != facts.line_charge_total → True" in below
+        assert any(
+            line.startswith(total) and "facts.line_charge_total = " in line
+            for line in below
+        )

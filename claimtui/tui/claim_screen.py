@@ -164,7 +164,7 @@ class ClaimScreen(Screen[None]):
         if self.console.refuse_when_read_only():
             return
         line = self.detail_area.rules_pane.rules_list.selected
-        if line is None:
+        if line is None or not line.rule_id:
             self.notify("Choose a rule in pane 2 first.", severity="warning")
             return
         rule_id = line.rule_id

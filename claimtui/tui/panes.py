@@ -22,12 +22,17 @@ from textual.widgets.option_list import Option
 
 from claimtui.model import Change, Finding, RuleTrace
 from claimtui.review import ClaimDetail
+from claimtui.review.explain import condition_values
 from claimtui.review.staging import StagedAction
 
 SEVERITY_LETTER = {"error": "E", "warning": "W", "info": "I"}
 """Findings carry their severity as a letter, never as colour alone."""
 
 OUTCOME_STYLE = {
+    "holds": "bold red",
+    "warns": "bold yellow",
+    "notes": "bold",
+    "changes": "bold",
     "fired": "bold",
     "passed": "dim",
     "skipped": "dim",
@@ -35,6 +40,27 @@ OUTCOME_STYLE = {
     "error": "bold red",
 }
 """Emphasis only: the outcome is always written out as a word."""
+
+QUIET = frozenset({"passed", "skipped"})
+"""Outcomes of rules that did nothing; listed only on request (``h``)."""
+
+
+def outcome_word(trace: RuleTrace) -> str:
+    """What a rule did to the claim, by effect: holds (an error not exempted),
+    warns, notes, changes (a value, nothing found), or the trace's outcome."""
+    if trace.outcome != "fired":
+        return trace.outcome
+    severities = {str(f.severity) for f in trace.findings if not f.exempted}
+    if "error" in severities:
+        return "holds"
+    if "warning" in severities:
+        return "warns"
+    if "info" in severities:
+        return "notes"
+    if trace.findings:
+        return "exempted"
+    return "changes" if trace.changes else "fired"
+
 
 CHANGED_MARK = "Δ"
 """Gutter mark of a segment with at least one changed element."""
@@ -130,17 +156,47 @@ class RuleLine:
     """The rule the line belongs to (a finding's rule for loose findings)."""
     change: Change | None = None
     """The change the line shows, if it shows one."""
+    head: str = ""
+    """On a rule's first line, what the rule did (``outcome_word``); else ''."""
 
 
 class RulesList(PaneList):
-    """The lines of the rules pane; the highlighted line selects a rule."""
+    """The lines of the rules pane; the highlighted line selects a rule.
+
+    Rules that did something come in run order; those that passed or were
+    skipped are counted on the last line until ``h`` lists them in place.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "right_square_bracket",
+            "step_acted(1)",
+            "Next rule that acted",
+            show=False,
+            id="rules.next-acted",
+        ),
+        Binding(
+            "left_square_bracket",
+            "step_acted(-1)",
+            "Previous rule that acted",
+            show=False,
+            id="rules.previous-acted",
+        ),
+        Binding(
+            "h", "toggle_quiet", "Show/hide passed rules", show=False, id="rules.quiet"
+        ),
+    ]
 
     def __init__(self) -> None:
         super().__init__()
         self.lines: list[RuleLine] = []
         self.acted: list[int] = []
-        """Line numbers of the rules that fired, failed or were exempted."""
+        """Line numbers of the rules that held, warned, noted, changed, were
+        exempted or failed."""
         self.claim_id: int | None = None
+        self.show_quiet = False
+        """List passed and skipped rules too (``h``)."""
+        self.detail: ClaimDetail | None = None
 
     @property
     def selected(self) -> RuleLine | None:
@@ -150,25 +206,36 @@ class RulesList(PaneList):
         return self.lines[self.highlighted]
 
     def show(self, detail: ClaimDetail | None) -> None:
-        """Draw ``detail``; a new claim starts on the first rule that acted."""
+        """Draw ``detail``; a new claim starts on the first rule that holds it
+        (or, if none does, the first that acted)."""
         same_claim = detail is not None and detail.id == self.claim_id
         previous = self.highlighted if same_claim else None
+        self.detail = detail
         self.claim_id = detail.id if detail is not None else None
+        self._fill(detail)
+        if not self.lines:
+            return
+        if previous is None:
+            previous = self._first_holding()
+        self.highlighted = min(previous, len(self.lines) - 1)
+        self.call_after_refresh(self.scroll_to_highlight, top=not same_claim)
+
+    def _fill(self, detail: ClaimDetail | None) -> None:
         self.lines = []
         self.acted = []
         options: list[Option] = []
-        for prompt, line, acted in rule_lines(detail) if detail else []:
-            if acted:
+        for prompt, line in rule_lines(detail, self.show_quiet) if detail else []:
+            if line.head and line.head not in QUIET:
                 self.acted.append(len(self.lines))
             self.lines.append(line)
             options.append(Option(prompt))
         self.set_options(options)
-        if not options:
-            return
-        if previous is None:
-            previous = self.acted[0] if self.acted else 0
-        self.highlighted = min(previous, len(options) - 1)
-        self.call_after_refresh(self.scroll_to_highlight, top=not same_claim)
+
+    def _first_holding(self) -> int:
+        for index in self.acted:
+            if self.lines[index].head == "holds":
+                return index
+        return self.acted[0] if self.acted else 0
 
     def select_rule(self, rule_id: str) -> bool:
         """Put the cursor on the first line of ``rule_id``; False if it is absent."""
@@ -177,6 +244,31 @@ class RulesList(PaneList):
                 self.highlighted = index
                 return True
         return False
+
+    def action_step_acted(self, direction: int) -> None:
+        """Move to the next (1) or previous (-1) rule that acted, wrapping round."""
+        if not self.acted:
+            return
+        current = self.highlighted if self.highlighted is not None else -1
+        if direction > 0:
+            later = [index for index in self.acted if index > current]
+            target = later[0] if later else self.acted[0]
+        else:
+            earlier = [index for index in self.acted if index < current]
+            target = earlier[-1] if earlier else self.acted[-1]
+        self.highlighted = target
+        self.scroll_to_highlight(top=True)
+
+    def action_toggle_quiet(self) -> None:
+        """List passed and skipped rules in run order, or count them at the end."""
+        line = self.selected
+        self.show_quiet = not self.show_quiet
+        self._fill(self.detail)
+        if not self.lines:
+            return
+        if line is None or not self.select_rule(line.rule_id):
+            self.highlighted = self._first_holding()
+        self.scroll_to_highlight()
 
 
 def _exemption_text(detail: ClaimDetail, trace: RuleTrace) -> str:
@@ -205,43 +297,88 @@ def _change_text(change: Change) -> Text:
     return text
 
 
-ACTED = frozenset({"fired", "exempted", "error"})
-"""Outcomes of rules that did something to the claim."""
+NOT_EVALUATED = "(not evaluated)"
+"""The value of a condition part the engine did not need to evaluate."""
 
 
-def rule_lines(detail: ClaimDetail) -> list[tuple[Text, RuleLine, bool]]:
-    """The rules pane's lines: each rule in run order, then its findings, changes
-    and exemption; findings of no traced rule (e.g. the TR3 check) come last.
+def _condition_lines(detail: ClaimDetail, trace: RuleTrace) -> list[Text]:
+    """Each evaluated part of the condition, true or false, and the values of
+    the fields it reads on the built claim."""
+    lines = []
+    for part in trace.condition:
+        if part.value == NOT_EVALUATED:
+            continue
+        text = Text("    if ", style="dim")
+        text.append(part.expression)
+        text.append(" → ", style="dim")
+        text.append(show_value(part.value), style="bold")
+        lines.append(text)
+        values = condition_values(detail.encounter, part.expression)
+        if values:
+            shown = " · ".join(f"{path} = {show_value(v)}" for path, v in values)
+            lines.append(Text(f"       {shown}", style="italic"))
+    return lines
 
-    The flag is True on the first line of a rule that acted on the claim.
+
+def _quiet_summary(quiet: list[str]) -> Text:
+    counts = {word: quiet.count(word) for word in ("passed", "skipped")}
+    words = " · ".join(f"{n} {word}" for word, n in counts.items() if n)
+    return Text(f"{words} not listed; h lists every rule in run order", style="dim")
+
+
+def rule_lines(
+    detail: ClaimDetail, show_quiet: bool = True
+) -> list[tuple[Text, RuleLine]]:
+    """The rules pane's lines: each rule in run order with what it did, its
+    condition, findings, changes and exemption; findings of no traced rule
+    (e.g. the TR3 check) come last.
+
+    Without ``show_quiet`` rules that passed or were skipped are only counted,
+    on the last line.
     """
-    lines: list[tuple[Text, RuleLine, bool]] = []
+    lines: list[tuple[Text, RuleLine]] = []
     traced: set[str] = set()
+    quiet: list[str] = []
     for trace in detail.build.traces:
         traced.add(trace.rule_id)
+        word = outcome_word(trace)
+        if word in QUIET and not show_quiet:
+            quiet.append(word)
+            continue
         head = Text()
-        head.append(f"{trace.outcome:<8}", style=OUTCOME_STYLE.get(trace.outcome, ""))
+        head.append(f"{word:<8}", style=OUTCOME_STYLE.get(word, ""))
         head.append(f" {trace.rule_id}", style="bold")
         if trace.title:
             head.append(f"  {trace.title}")
         rule = RuleLine(trace.rule_id)
-        lines.append((head, rule, trace.outcome in ACTED))
+        lines.append((head, RuleLine(trace.rule_id, head=word)))
+        if trace.outcome in ("fired", "error"):
+            lines.extend((text, rule) for text in _condition_lines(detail, trace))
         for finding in trace.findings:
-            lines.append((_finding_text(finding), rule, False))
+            lines.append((_finding_text(finding), rule))
         for change in trace.changes:
-            lines.append((_change_text(change), RuleLine(trace.rule_id, change), False))
+            lines.append((_change_text(change), RuleLine(trace.rule_id, change)))
         if trace.outcome == "exempted":
             note = Text("    " + _exemption_text(detail, trace), style="italic")
-            lines.append((note, rule, False))
+            lines.append((note, rule))
         elif trace.outcome in ("error", "skipped") and trace.detail:
-            lines.append((Text("    " + trace.detail, style="dim"), rule, False))
+            lines.append((Text("    " + trace.detail, style="dim"), rule))
     loose = [f for f in detail.build.findings if f.rule_id not in traced]
     for finding in loose:
-        rule = RuleLine(finding.rule_id)
-        text = Text(f"check    {finding.rule_id}", style="bold")
-        lines.append((text, rule, True))
-        lines.append((_finding_text(finding), rule, False))
+        word = LOOSE_WORD.get(str(finding.severity), "notes")
+        if finding.exempted:
+            word = "exempted"
+        text = Text(f"{word:<8}", style=OUTCOME_STYLE.get(word, ""))
+        text.append(f" {finding.rule_id}", style="bold")
+        lines.append((text, RuleLine(finding.rule_id, head=word)))
+        lines.append((_finding_text(finding), RuleLine(finding.rule_id)))
+    if quiet:
+        lines.append((_quiet_summary(quiet), RuleLine("")))
     return lines
+
+
+LOOSE_WORD = {"error": "holds", "warning": "warns", "info": "notes"}
+"""What a finding of no traced rule (a TR3 check) does, by severity."""
 
 
 class RulesPane(Pane):
@@ -268,7 +405,9 @@ class RulesPane(Pane):
             self.border_subtitle = ""
             return
         held = len(detail.build.holding_findings)
-        self.border_subtitle = f"{detail.status} · {held} holding"
+        self.border_subtitle = (
+            f"{detail.status} · {held} holding · ] [ next/previous that acted"
+        )
 
 
 def segment_text(line: str, segment_id: str, changed: list[bool]) -> Text:
