@@ -5,18 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.pilot import Pilot
-from textual.widgets import Input, OptionList
+from textual.widgets import Input, OptionList, Static
 
 from claimtui.review import ClaimDetail, ClaimRow, Workspace
+from claimtui.review.explain import field_help
 from claimtui.tui import ClaimApp
 from claimtui.tui.claim_screen import ClaimScreen
 from claimtui.tui.dialogs import HelpScreen, OverridePrompt, ReasonPrompt
 from claimtui.tui.panes import (
     CHANGED_MARK,
     QUIET,
+    SegmentsList,
     SegmentsPane,
     outcome_word,
     path_changed,
+    show_value,
 )
 from claimtui.tui.queue_view import QueueView
 from tests.tui_support import demo_workspace, type_text
@@ -138,7 +141,7 @@ async def test_x_overrides_the_value_a_rule_set(tmp_path: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_claim_at(pilot, position)
         rules = screen.detail_area.rules_pane.rules_list
-        await pilot.press("2")
+        await pilot.press("2", "g")
         while rules.selected is None or rules.selected.change is None:
             await pilot.press("j")
         selected = rules.selected.change
@@ -281,3 +284,46 @@ async def test_fired_rule_shows_its_condition_parts_and_values(
             line.startswith(total) and "facts.line_charge_total = " in line
             for line in below
         )
+
+
+async def test_x_on_a_rule_prefills_its_change_and_shows_before_and_after(
+    tmp_path: Path,
+) -> None:
+    workspace = demo_workspace(tmp_path)
+    position, _row, detail = claim_with_changes(workspace)
+    change = detail.build.changes[0]
+    app = ClaimApp(workspace)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_claim_at(pilot, position)
+        assert screen.detail_area.rules_pane.rules_list.select_rule(change.rule_id)
+        await pilot.press("x")
+        prompt = app.screen
+        assert isinstance(prompt, OverridePrompt)
+        assert prompt.default_path == change.path
+        note = str(prompt.query_one("#override-note", Static).render())
+        assert note == (
+            f"{change.rule_id} changed {change.path}: "
+            f"{show_value(change.before)} → {show_value(change.after)}"
+        )
+
+
+async def test_edit_from_segments_prefills_the_field_and_shows_its_help(
+    tmp_path: Path,
+) -> None:
+    workspace = demo_workspace(tmp_path)
+    position, _row, detail = claim_with_changes(workspace)
+    clm = next(i for i, s in enumerate(detail.segments) if s.id == "CLM")
+    app = ClaimApp(workspace)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_claim_at(pilot, position)
+        await pilot.press("3")
+        screen.detail_area.query_one(SegmentsList).highlighted = clm
+        await pilot.press("E")
+        prompt = app.screen
+        assert isinstance(prompt, OverridePrompt)
+        assert prompt.default_path == "claim.patient_control_number"
+        assert prompt.default_value == detail.received.claim.patient_control_number
+        await pilot.pause()
+        help_text = str(prompt.query_one("#field-help", Static).render())
+        assert help_text == field_help("claim.patient_control_number")
+        assert "CLM01" in help_text

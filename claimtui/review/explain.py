@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import Any, get_args
+
+from pydantic import BaseModel
 
 from claimtui.engine.expressions import build_activation
-from claimtui.model import Encounter
+from claimtui.model import Encounter, PathError, get_path
 
 _PATH = re.compile(r"(?<![\w.\"])([a-z_]+(?:\.[a-z_]+)+)(?![\w(])")
 """A dotted field path such as ``rendering_provider.npi`` (not a call)."""
@@ -51,3 +53,42 @@ def condition_values(
         if value is not MISSING and not isinstance(value, dict | list):
             found.append((path, value))
     return found
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model class inside an annotation such as ``list[Line] | None``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for argument in get_args(annotation):
+        found = _model_in(argument)
+        if found is not None:
+            return found
+    return None
+
+
+def field_help(path: str) -> str:
+    """The description of the encounter field at model ``path`` (help text for
+    the editor), found by the model's types, so a field of an absent group has
+    help too; '' when the path names no described field."""
+    model: type[BaseModel] | None = Encounter
+    description = ""
+    for name in path.split("."):
+        name = name.split("[", 1)[0]
+        if model is None or name not in model.model_fields:
+            return ""
+        info = model.model_fields[name]
+        description = info.description or ""
+        model = _model_in(info.annotation)
+    return description
+
+
+def field_text(encounter: Encounter, path: str) -> str:
+    """The value at model ``path`` as an editor prefills it; '' when unset or
+    when the path names no field."""
+    try:
+        value = get_path(encounter, path)
+    except PathError:
+        return ""
+    if value is None or isinstance(value, BaseModel | list | dict):
+        return ""
+    return value.isoformat() if isinstance(value, dt.date) else str(value)

@@ -19,12 +19,14 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from claimtui.model import Change
 from claimtui.review import ClaimDetail, ClaimRow, ReviewError, Workspace
+from claimtui.review.explain import field_help, field_text
 from claimtui.review.queues import queue_title
 from claimtui.review.staging import ActionKind, StagedAction
 from claimtui.tui.detail import DetailArea
 from claimtui.tui.dialogs import OverridePrompt, OverrideRequest, ReasonPrompt
-from claimtui.tui.panes import show_value
+from claimtui.tui.panes import SegmentsList, path_changed, show_value
 from claimtui.tui.prompts import LinePrompt
 from claimtui.tui.queue_view import QueueView
 from claimtui.tui.status import StatusLine, StatusState
@@ -176,16 +178,32 @@ class ClaimScreen(Screen[None]):
     def action_override(self) -> None:
         if self.console.refuse_when_read_only():
             return
-        line = self.detail_area.rules_pane.rules_list.selected
-        path, value, rule_id = "", "", ""
-        if line is not None and line.change is not None:
-            path = line.change.path
-            value = show_value(line.change.after).strip('"')
-            rule_id = line.rule_id
+        change = self._selected_change()
+        path, value, rule_id, note = "", "", "", ""
+        if change is not None:
+            path = change.path
+            value = show_value(change.after).strip('"')
+            rule_id = change.rule_id
+            note = (
+                f"{rule_id} changed {path}: {show_value(change.before)} → "
+                f"{show_value(change.after)}"
+            )
         title = f"Override a value on claim {self.row.patient_control_number}"
-        self.app.push_screen(
-            OverridePrompt(title, path, value), self._set_with("override", rule_id)
-        )
+        prompt = OverridePrompt(title, path, value, note=note, field_help=field_help)
+        self.app.push_screen(prompt, self._set_with("override", rule_id))
+
+    def _selected_change(self) -> Change | None:
+        """The change under the cursor in pane 2, or the first change of the
+        rule under it."""
+        line = self.detail_area.rules_pane.rules_list.selected
+        if line is None or self.detail is None:
+            return None
+        if line.change is not None:
+            return line.change
+        for trace in self.detail.build.traces:
+            if trace.rule_id == line.rule_id and trace.changes:
+                return trace.changes[0]
+        return None
 
     def action_edit(self) -> None:
         if self.console.refuse_when_read_only():
@@ -194,7 +212,28 @@ class ClaimScreen(Screen[None]):
             f"Edit a field of claim {self.row.patient_control_number} "
             "(before rules run)"
         )
-        self.app.push_screen(OverridePrompt(title), self._set_with("edit", ""))
+        path = self._segment_source() if self._segments_focused() else ""
+        value = ""
+        if path and self.detail is not None:
+            value = field_text(self.detail.received, path)
+        prompt = OverridePrompt(title, path, value, field_help=field_help)
+        self.app.push_screen(prompt, self._set_with("edit", ""))
+
+    def _segments_focused(self) -> bool:
+        pane = self.detail_area.pane(3)
+        return self.focused is not None and pane in self.focused.ancestors_with_self
+
+    def _segment_source(self) -> str:
+        """The field the selected segment takes its first changed element from,
+        else its first element that comes from a field; '' when none does."""
+        index = self.detail_area.query_one(SegmentsList).highlighted
+        if self.detail is None or index is None:
+            return ""
+        if index >= len(self.detail.segments):
+            return ""
+        sources = [s for s in self.detail.segments[index].sources if s]
+        changed = [s for s in sources if path_changed(s, self.detail.changed_paths)]
+        return (changed or sources or [""])[0]
 
     def action_approve(self) -> None:
         if self.console.refuse_when_read_only() or self.detail is None:

@@ -6,6 +6,7 @@ Each returns its answer through ``dismiss``; cancelling returns None.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -62,23 +63,40 @@ class OverrideRequest:
 
 
 class OverridePrompt(ModalScreen[OverrideRequest | None]):
-    """Ask for the path, the value and the reason of an override."""
+    """Ask for the path, the value and the reason of an override or edit.
+
+    ``note`` says what the rule did (before → after); ``field_help`` gives the
+    help text of a path, shown under the path as it is typed.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="prompt.cancel"),
     ]
 
-    def __init__(self, title: str, path: str = "", value: str = "") -> None:
+    def __init__(
+        self,
+        title: str,
+        path: str = "",
+        value: str = "",
+        *,
+        note: str = "",
+        field_help: Callable[[str], str] | None = None,
+    ) -> None:
         super().__init__(classes="dialog-screen")
         self.title_text = title
         self.default_path = path
         self.default_value = value
+        self.note = note
+        self.field_help = field_help
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(self.title_text, classes="dialog-title")
+            if self.note:
+                yield Static(self.note, id="override-note", markup=False)
             yield Label("Field path")
             yield Input(self.default_path, id="path")
+            yield Static("", id="field-help", classes="dialog-hint", markup=False)
             yield Label("New value")
             yield Input(self.default_value, id="value")
             yield Label("Reason")
@@ -86,8 +104,17 @@ class OverridePrompt(ModalScreen[OverrideRequest | None]):
             yield Static("enter next / confirm · esc cancel", classes="dialog-hint")
 
     def on_mount(self) -> None:
+        self._show_help(self.default_path)
         target = "#value" if self.default_path else "#path"
         self.query_one(target, Input).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "path":
+            self._show_help(event.value.strip())
+
+    def _show_help(self, path: str) -> None:
+        words = self.field_help(path) if self.field_help and path else ""
+        self.query_one("#field-help", Static).update(words)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
