@@ -3,6 +3,7 @@ palette, remapped keys, read-only, background work and the idle lock."""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 from textual.command import CommandPalette
@@ -123,6 +124,37 @@ async def test_bulk_action_counts_tagged_claims_hidden_by_the_limit(
         await pilot.pause()
     notes = [e for e in workspace.audit_events() if e.action == "note"]
     assert len(notes) == held
+
+
+async def test_bulk_exempt_offers_the_rule_holding_most_tagged_claims(
+    tmp_path: Path,
+) -> None:
+    workspace = demo_workspace(tmp_path)
+    held_ids = workspace.claim_ids("held")
+    holders: Counter[str] = Counter()
+    for claim_id in held_ids:
+        detail = workspace.claim_detail(claim_id)
+        holders.update({f.rule_id for f in detail.build.holding_findings})
+    top = max(sorted(holders), key=lambda rule_id: holders[rule_id])
+    hidden = len(held_ids) - workspace.count("held", "~w")
+    app = ClaimApp(workspace)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("T")
+        await answer(pilot, "~s held")
+        await pilot.press("l")
+        await answer(pilot, "~w")
+        await pilot.press("semicolon", "e")
+        prompt = app.screen
+        assert isinstance(prompt, LinePrompt)
+        assert prompt.value == top
+        await pilot.press("enter")
+        await pilot.pause()
+        prompt = app.screen
+        assert isinstance(prompt, LinePrompt)
+        assert prompt.label == (
+            f"Exempt {top} on {len(held_ids)} tagged claims — it holds "
+            f"{holders[top]} of them; {hidden} not shown here. Why?"
+        )
 
 
 async def test_space_tags_and_moves_down_and_marks_the_row(tmp_path: Path) -> None:

@@ -7,13 +7,14 @@ is one indexed query over the claim table, whatever the queue's size.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator
 
 from sqlalchemy import ColumnElement, and_, true
 from sqlmodel import Session, col, func, select
 
 from claimtui.review.queues import queue_filter
-from claimtui.store import ClaimRecord
+from claimtui.store import ClaimRecord, FindingRecord
 
 CHUNK = 500
 """Claim ids per ``IN (...)`` list; databases cap the number of parameters."""
@@ -114,3 +115,22 @@ def count_among(
         )
         total += int(session.exec(statement).one())
     return total
+
+
+def holding_rule_counts(session: Session, ids: Iterable[int]) -> list[tuple[str, int]]:
+    """The rules holding any of ``ids`` and how many of those claims each holds,
+    the most common first (ties in rule order)."""
+    counts: Counter[str] = Counter()
+    for batch in _chunks(ids):
+        statement = (
+            select(
+                FindingRecord.rule_id, func.count(func.distinct(FindingRecord.claim_id))
+            )
+            .where(col(FindingRecord.claim_id).in_(batch))
+            .where(col(FindingRecord.severity) == "error")
+            .where(col(FindingRecord.exempted).is_(False))
+            .group_by(col(FindingRecord.rule_id))
+        )
+        for rule_id, held in session.exec(statement):
+            counts[rule_id] += held
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))

@@ -250,6 +250,12 @@ class Workspace:
         with Session(self.engine) as session:
             return search.count_among(session, claim_ids, self._queue(queue), extra)
 
+    def holding_rule_counts(self, claim_ids: Iterable[int]) -> list[tuple[str, int]]:
+        """The rules holding any of ``claim_ids``, each with how many of them it
+        holds, the most common first (for exempting a rule on tagged claims)."""
+        with Session(self.engine) as session:
+            return search.holding_rule_counts(session, claim_ids)
+
     # One claim --------------------------------------------------------------
 
     def _claim(self, session: Session, claim_id: int) -> ClaimRecord:

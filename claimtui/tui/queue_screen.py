@@ -337,8 +337,9 @@ class QueueScreen(Screen[None]):
             )
         self._show_status()
 
-    def _targets(self) -> tuple[list[int], str] | None:
-        """The claims the next action acts on, and how to say so."""
+    def _targets(self, rule_id: str = "") -> tuple[list[int], str] | None:
+        """The claims the next action acts on, and how to say so; with
+        ``rule_id``, how many of the tagged claims that rule holds."""
         if self.bulk:
             self.bulk = False
             self._show_status()
@@ -347,7 +348,12 @@ class QueueScreen(Screen[None]):
             shown = self.workspace.count_among(ids, view.queue, view.limit)
             hidden = len(ids) - shown
             words = f"{len(ids):,} tagged claims"
-            if hidden:
+            if rule_id:
+                held = dict(self.workspace.holding_rule_counts(ids)).get(rule_id, 0)
+                words += f" — it holds {held:,} of them"
+                if hidden:
+                    words += f"; {hidden:,} not shown here"
+            elif hidden:
                 words += f" ({hidden:,} not shown here)"
             return ids, words
         row = self.queue_view.current_row
@@ -363,10 +369,11 @@ class QueueScreen(Screen[None]):
         required: bool = True,
         default: str = "",
         make: Callable[[int, str], StagedAction] | None = None,
+        rule_id: str = "",
     ) -> None:
         if self.console.refuse_when_read_only():
             return
-        targets = self._targets()
+        targets = self._targets(rule_id)
         if targets is None:
             return
         ids, words = targets
@@ -410,6 +417,10 @@ class QueueScreen(Screen[None]):
             return
         row = self.queue_view.current_row
         default = row.rules[0] if row is not None and row.rules else ""
+        if self.bulk:
+            # The rule most of the tagged claims are held by, not the cursor's.
+            counts = self.workspace.holding_rule_counts(self.console.tags)
+            default = counts[0][0] if counts else ""
         prompt = LinePrompt("Exempt which rule?", default, allow_empty=False)
         self.app.push_screen(prompt, self._exempt_rule_chosen)
 
@@ -423,7 +434,7 @@ class QueueScreen(Screen[None]):
             return StagedAction(claim_id, "exempt", reason, rule_id=rule_id)
 
         self._stage_with_text(
-            "exempt", f"Exempt {rule_id} on {{words}}; why?", make=make
+            "exempt", f"Exempt {rule_id} on {{words}}. Why?", make=make, rule_id=rule_id
         )
 
     def stage_assign(self, user: str) -> None:
