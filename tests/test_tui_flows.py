@@ -62,6 +62,29 @@ async def test_limit_narrows_the_queue_and_the_status_line_says_so(
         assert "no limit" in status_of(app)
 
 
+async def test_a_limit_carried_into_an_empty_result_is_named(
+    tmp_path: Path,
+) -> None:
+    workspace = demo_workspace(tmp_path)
+    workers = workspace.count("workers-comp")
+    app = ClaimApp(workspace)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("l")
+        await answer(pilot, "~p nosuchpayer")
+        await pilot.press("colon")
+        await answer(pilot, "queue workers-comp")
+        view = view_of(app)
+        assert view.total == 0
+        expected = (
+            f"No claims match limit ~p nosuchpayer in workers-comp "
+            f"({workers} hidden by the limit; L clears it)"
+        )
+        assert view.empty_text == expected
+        shown = " ".join(str(view.render_line(y).text).strip() for y in (0, 1))
+        assert shown == expected
+        assert any(n.message == expected for n in app._notifications)
+
+
 async def test_a_bad_limit_is_refused_with_a_message(tmp_path: Path) -> None:
     app = ClaimApp(demo_workspace(tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:

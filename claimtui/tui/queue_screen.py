@@ -181,6 +181,9 @@ class QueueScreen(Screen[None]):
         self._detail_shown = None
         self._show_status()
         self._follow_cursor()
+        view = self.queue_view
+        if view.limit and not view.total and view.queue_total:
+            self.notify(view.empty_text, severity="warning")
 
     def action_limit(self) -> None:
         prompt = LinePrompt(

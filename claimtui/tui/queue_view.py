@@ -8,6 +8,7 @@ on large queues.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 from dataclasses import replace
 from typing import ClassVar
@@ -137,6 +138,19 @@ class QueueView(ScrollView, can_focus=True):
     def current_row(self) -> ClaimRow | None:
         """The claim under the cursor."""
         return self.window.row(self.cursor)
+
+    @property
+    def empty_text(self) -> str:
+        """What an empty list says: a limit that hides claims is named, with how
+        many it hides and how to clear it."""
+        if not self.limit:
+            return f"No claims in the {self.queue} queue."
+        if self.queue_total:
+            return (
+                f"No claims match limit {self.limit} in {self.queue} "
+                f"({self.queue_total:,} hidden by the limit; L clears it)"
+            )
+        return f"No claims in the {self.queue} queue (limit {self.limit}; L clears it)"
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Rows are cut to the width, so sideways scrolling has nothing to show
@@ -271,9 +285,11 @@ class QueueView(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         index = int(self.scroll_y) + y
         width = self.scrollable_content_region.width
-        if index == 0 and self.total == 0:
+        if self.total == 0:
+            # Wrapped, so the way out (L clears it) shows on a narrow screen too.
             style = self.get_component_rich_style("queue-view--placeholder")
-            text = f" No claims in the {self.queue} queue."
+            lines = textwrap.wrap(self.empty_text, max(20, width - 2))
+            text = " " + lines[index] if index < len(lines) else ""
             return Strip([Segment(text, style)]).adjust_cell_length(width, style)
         if index >= self.total:
             return Strip.blank(width, self.rich_style)
