@@ -11,11 +11,13 @@ from textual.widgets import Input, OptionList
 
 from claimtui.review import Config, Workspace
 from claimtui.review.demo import sample_interchange
+from claimtui.review.staging import ActionKind, StagedAction
 from claimtui.tui import ClaimApp
 from claimtui.tui.claim_screen import ClaimScreen
 from claimtui.tui.panes import HistoryPane
 from claimtui.tui.prompts import (
     CommitDialog,
+    ConfirmDialog,
     LinePrompt,
     LockScreen,
     WorkDialog,
@@ -232,6 +234,10 @@ async def test_park_and_note_are_staged_and_shown_in_history(tmp_path: Path) -> 
         first = str(history.get_option_at_index(0).prompt)
         assert first.startswith("staged") and "called the office" in first
         await pilot.press("U")
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        assert len(screen.staged) == 2
+        await pilot.press("U", "y")
         assert screen.staged == []
         assert screen.detail.status == "held"
 
@@ -355,3 +361,34 @@ async def test_idle_console_locks_and_hides_the_queue(tmp_path: Path) -> None:
         await pilot.pause()
         assert number in app.export_screenshot()
         assert isinstance(app.screen, QueueScreen)
+
+
+async def test_quit_with_staged_changes_answers_to_y_and_n(tmp_path: Path) -> None:
+    app = ClaimApp(demo_workspace(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("i")
+        await answer(pilot, "called the office")
+        await pilot.press("q")
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "1 staged change not committed" in app.screen.body
+        await pilot.press("n")
+        assert isinstance(app.screen, QueueScreen)
+        await pilot.press("q", "y")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_commit_summary_keeps_its_hint_in_view_at_80x24(tmp_path: Path) -> None:
+    app = ClaimApp(demo_workspace(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        kinds: list[ActionKind] = ["note", "park", "approve", "assign", "exempt"]
+        for number, kind in enumerate(kinds * 3):
+            app.staging.stage(StagedAction(number + 1, kind, f"reason {number}"))
+        await pilot.press("dollar_sign")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, CommitDialog)
+        hint = dialog.query_one(".dialog-hint")
+        assert str(hint.render()) == "y confirm · n or esc cancel"
+        assert hint.region.y >= 0 and hint.region.bottom <= 24
+        assert hint.region.height == 1

@@ -38,6 +38,7 @@ from claimtui.tui.prompts import (
     LinePrompt,
     LockScreen,
     WorkDialog,
+    plural,
 )
 from claimtui.tui.queue_screen import QueueScreen
 
@@ -292,7 +293,7 @@ class ClaimApp(App[None]):
 
         def job(progress: Progress) -> str:
             report = commit(self.workspace, actions, progress)
-            lines = [f"Committed {report.applied} of {len(actions)} changes."]
+            lines = [f"Committed {report.applied} of {plural(len(actions), 'change')}."]
             if report.failures:
                 lines.append(f"{len(report.failures)} could not be applied:")
                 lines.extend(report.failures[:8])

@@ -27,7 +27,7 @@ from claimtui.review.staging import ActionKind, StagedAction
 from claimtui.tui.detail import DetailArea
 from claimtui.tui.dialogs import OverridePrompt, OverrideRequest, ReasonPrompt
 from claimtui.tui.panes import SegmentsList, path_changed, show_value
-from claimtui.tui.prompts import LinePrompt
+from claimtui.tui.prompts import ConfirmDialog, LinePrompt, plural
 from claimtui.tui.queue_view import QueueView
 from claimtui.tui.status import StatusLine, StatusState
 
@@ -282,8 +282,22 @@ class ClaimScreen(Screen[None]):
         self.console.refresh_screens()
 
     def action_undo_claim(self) -> None:
+        staged = self.staged
+        if not staged:
+            self.notify("Nothing is staged on this claim.")
+            return
+        if len(staged) == 1:
+            self._undo_claim(True)
+            return
+        listed = "\n".join(f"  {action.describe()}" for action in staged[:8])
+        body = f"Unstage all {len(staged)} changes on this claim?\n{listed}"
+        self.app.push_screen(ConfirmDialog("Undo all", body), self._undo_claim)
+
+    def _undo_claim(self, confirmed: bool | None) -> None:
+        if not confirmed:
+            return
         dropped = self.console.staging.undo_claim(self.row.id)
-        self.notify(f"Unstaged {dropped} changes on this claim.")
+        self.notify(f"Unstaged {plural(dropped, 'change')} on this claim.")
         self.reload()
         self.console.refresh_screens()
 
@@ -340,7 +354,7 @@ class ClaimScreen(Screen[None]):
         self._show(detail)
         self.console.refresh_screens()
         self.notify(
-            f"Staged {action.describe()}: claim would be {detail.status}. "
+            f"Staged {action.describe()}: claim would go to {detail.status}. "
             "$ commits · u undoes.",
             title="Staged",
         )

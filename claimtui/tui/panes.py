@@ -24,6 +24,7 @@ from claimtui.model import Change, Finding, RuleTrace
 from claimtui.review import ClaimDetail
 from claimtui.review.explain import condition_values
 from claimtui.review.staging import StagedAction
+from claimtui.tui.prompts import plural
 
 SEVERITY_LETTER = {"error": "E", "warning": "W", "info": "I"}
 """Findings carry their severity as a letter, never as colour alone."""
@@ -553,4 +554,4 @@ class HistoryPane(Pane):
             return
         history.set_options([Option(line) for line in history_lines(detail, staged)])
         decisions = len(detail.decisions)
-        self.border_subtitle = f"{decisions} decisions · {len(staged)} staged"
+        self.border_subtitle = f"{plural(decisions, 'decision')} · {len(staged)} staged"

@@ -14,7 +14,7 @@ from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, ProgressBar, Static
 
@@ -22,6 +22,11 @@ from claimtui.review.staging import StagingSummary
 
 TYPE_COUNT_FROM = 1000
 """From this many staged actions, confirming a commit means typing the count."""
+
+
+def plural(count: int, noun: str) -> str:
+    """``count`` and ``noun``, the noun with an s unless the count is one."""
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
 
 
 class LinePrompt(ModalScreen[str | None]):
@@ -85,10 +90,9 @@ class LinePrompt(ModalScreen[str | None]):
 def summary_text(summary: StagingSummary) -> Text:
     """The commit dialog's body: counts by kind, then reasons."""
     text = Text()
-    claims = "claim" if summary.claims == 1 else "claims"
-    changes = "change" if summary.actions == 1 else "changes"
     text.append(
-        f"{summary.actions:,} staged {changes} on {summary.claims:,} {claims}\n\n"
+        f"{plural(summary.actions, 'staged change')} on "
+        f"{plural(summary.claims, 'claim')}\n\n"
     )
     for kind, count in summary.kinds:
         text.append(f"  {count:>6,}  {kind}\n")
@@ -127,7 +131,8 @@ class CommitDialog(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(self.title_text, classes="dialog-title")
-            yield Static(summary_text(self.summary))
+            with VerticalScroll(classes="dialog-body"):
+                yield Static(summary_text(self.summary))
             if self.must_type_count:
                 yield Label(f"Type {self.summary.actions} to commit")
                 yield Input(id="count")

@@ -29,7 +29,7 @@ from claimtui.review.staging import ActionKind, StagedAction
 from claimtui.tui.claim_screen import ClaimScreen
 from claimtui.tui.detail import DetailArea
 from claimtui.tui.dialogs import QueuePicker
-from claimtui.tui.prompts import LinePrompt
+from claimtui.tui.prompts import ConfirmDialog, LinePrompt, plural
 from claimtui.tui.queue_view import QueueHeader, QueueView
 from claimtui.tui.status import StatusLine, StatusState
 
@@ -477,14 +477,14 @@ class QueueScreen(Screen[None]):
         if not staged:
             self.app.exit()
             return
-        prompt = LinePrompt(
-            f"{staged} staged changes are not committed. Quit and drop them? (y/n)",
-            allow_empty=False,
+        body = (
+            f"{plural(staged, 'staged change')} not committed. Quit and drop "
+            f"{'it' if staged == 1 else 'them'}? ($ commits instead)"
         )
-        self.app.push_screen(prompt, self._quit_answered)
+        self.app.push_screen(ConfirmDialog("Quit", body), self._quit_answered)
 
-    def _quit_answered(self, answer: str | None) -> None:
-        if answer and answer.lower().startswith("y"):
+    def _quit_answered(self, answer: bool | None) -> None:
+        if answer:
             self.app.exit()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
