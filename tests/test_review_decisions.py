@@ -170,3 +170,14 @@ def test_override_with_a_value_that_does_not_fit_is_refused(
     with pytest.raises(ReviewError, match="does not fit"):
         workspace.edit(held_claim, "claim.total_charge", "abc", "typo")
     assert workspace.claim_detail(held_claim).decisions == []
+
+
+def test_an_edited_claim_is_flagged_d_not_o(tmp_path: Path) -> None:
+    from tests.tui_support import demo_workspace
+
+    workspace = demo_workspace(tmp_path)
+    row = workspace.claim_rows("all", limit=1)[0]
+    workspace.edit(row.id, "claim.patient_control_number", "FIXED01", "typo")
+    flags = workspace.claim_rows("all", limit=1)[0].flags
+    assert "D" in flags
+    assert "O" not in flags

@@ -327,3 +327,17 @@ async def test_edit_from_segments_prefills_the_field_and_shows_its_help(
         help_text = str(prompt.query_one("#field-help", Static).render())
         assert help_text == field_help("claim.patient_control_number")
         assert "CLM01" in help_text
+
+
+async def test_segments_from_no_field_show_no_source_line(tmp_path: Path) -> None:
+    workspace = demo_workspace(tmp_path)
+    position, _row, detail = claim_with_changes(workspace)
+    hl = next(i for i, s in enumerate(detail.segments) if s.id == "HL")
+    app = ClaimApp(workspace)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_claim_at(pilot, position)
+        await pilot.press("3")
+        pane = screen.detail_area.query_one(SegmentsPane)
+        pane.query_one(SegmentsList).highlighted = hl
+        await pilot.pause()
+        assert str(pane.query_one(".provenance", Static).render()) == ""

@@ -195,8 +195,10 @@ def _flags(result: BuildResult, decisions: list[DecisionRecord], status: str) ->
         flags += "A"
     if any(d.kind == "exempt" for d in decisions):
         flags += "E"
-    if any(d.kind in ("override", "edit") for d in decisions):
+    if any(d.kind == "override" for d in decisions):
         flags += "O"
+    if any(d.kind == "edit" for d in decisions):
+        flags += "D"
     if status == ClaimStatus.PARKED.value:
         flags += "P"
     return flags

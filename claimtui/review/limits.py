@@ -7,7 +7,7 @@ Terms, in the style mail readers use::
     ~r MI-04            a rule found something on the claim (not exempted)
     ~s held             status is held (held, review, ready, parked, exported)
     ~f E                flags contain E (! error, A approved, E exempted,
-                        O overridden, P parked)
+                        O overridden, D edited, P parked)
     ~a >1000            total charge; also <, >=, <=, =, 100..500
     ~d 2025-01-01..2025-03-31   first service date; either end may be left off
     ~w                  Workers' Comp

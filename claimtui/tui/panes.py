@@ -132,7 +132,11 @@ class EncounterPane(Pane):
             self.border_subtitle = ""
             return
         raw.update(Text(detail.raw, no_wrap=True, overflow="ellipsis"))
-        self.border_subtitle = detail.source
+        # The text shows the claim with its HL parents; the reader's range counts
+        # only the claim's own segments, CLM to the last line.
+        self.border_subtitle = detail.source.replace(
+            "segments ", "CLM to end at file segments "
+        )
 
 
 class PaneList(OptionList):
@@ -481,6 +485,10 @@ class SegmentsPane(Pane):
             provenance.update("")
             return
         segment = self.detail.segments[index]
+        if not any(segment.sources):
+            # Envelope and counter segments (HL, LX) come from no claim field.
+            provenance.update("")
+            return
         text = Text(f"{segment.loop} {segment.id}: ", style="bold")
         for position, source in enumerate(segment.sources, start=1):
             if not source:
