@@ -341,3 +341,17 @@ async def test_segments_from_no_field_show_no_source_line(tmp_path: Path) -> Non
         pane.query_one(SegmentsList).highlighted = hl
         await pilot.pause()
         assert str(pane.query_one(".provenance", Static).render()) == ""
+
+
+async def test_y_copies_the_claim_number_or_the_focused_segment(
+    tmp_path: Path,
+) -> None:
+    workspace = demo_workspace(tmp_path)
+    position, row, detail = claim_with_changes(workspace)
+    app = ClaimApp(workspace)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_claim_at(pilot, position)
+        await pilot.press("y")
+        assert app.clipboard == row.patient_control_number
+        await pilot.press("3", "g", "j", "y")
+        assert app.clipboard == detail.segment_lines[1]

@@ -62,6 +62,7 @@ class ClaimScreen(Screen[None]):
         Binding("u", "undo", "Undo", id="claim.undo"),
         Binding("U", "undo_claim", "Undo all", show=False, id="claim.undo-all"),
         Binding("dollar_sign", "commit", "Commit", id="claim.commit"),
+        Binding("y", "copy", "Copy claim / segment", show=False, id="claim.copy"),
         Binding("q,escape", "back", "Back", id="claim.back"),
     ]
 
@@ -303,6 +304,18 @@ class ClaimScreen(Screen[None]):
 
     def action_commit(self) -> None:
         self.console.commit_staged()
+
+    def action_copy(self) -> None:
+        """Copy the selected segment when the Segments pane has the keyboard,
+        else the claim number (CLM01); OSC 52 reaches the clipboard over SSH."""
+        index = self.detail_area.query_one(SegmentsList).highlighted
+        lines = self.detail.segment_lines if self.detail is not None else []
+        if self._segments_focused() and index is not None and index < len(lines):
+            self.app.copy_to_clipboard(lines[index])
+            self.notify(f"Copied segment {self.detail.segments[index].id}.")
+            return
+        self.app.copy_to_clipboard(self.row.patient_control_number)
+        self.notify(f"Copied claim number {self.row.patient_control_number}.")
 
     def _stage_text(
         self, kind: ActionKind, default: str = ""

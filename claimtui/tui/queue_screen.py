@@ -79,6 +79,7 @@ class QueueScreen(Screen[None]):
         Binding("2", "show_pane(2)", "Rules", show=False, id="queue.pane-2"),
         Binding("3", "show_pane(3)", "Segments", show=False, id="queue.pane-3"),
         Binding("4", "show_pane(4)", "History", show=False, id="queue.pane-4"),
+        Binding("y", "copy", "Copy claim number", show=False, id="queue.copy"),
         Binding("q", "quit", "Quit", id="queue.quit"),
     ]
 
@@ -468,6 +469,15 @@ class QueueScreen(Screen[None]):
         self.console.commit_staged()
 
     # Panes and leaving --------------------------------------------------------
+
+    def action_copy(self) -> None:
+        """Copy the claim number (CLM01) under the cursor (OSC 52, so over SSH
+        too)."""
+        row = self.queue_view.current_row
+        if row is None:
+            return
+        self.app.copy_to_clipboard(row.patient_control_number)
+        self.notify(f"Copied claim number {row.patient_control_number}.")
 
     def action_show_pane(self, number: int) -> None:
         self.detail_area.active = number
