@@ -79,6 +79,7 @@ class QueueScreen(Screen[None]):
         Binding("2", "show_pane(2)", "Rules", show=False, id="queue.pane-2"),
         Binding("3", "show_pane(3)", "Segments", show=False, id="queue.pane-3"),
         Binding("4", "show_pane(4)", "History", show=False, id="queue.pane-4"),
+        Binding("5", "show_pane(5)", "Case", show=False, id="queue.pane-5"),
         Binding("q", "quit", "Quit", id="queue.quit"),
     ]
 
