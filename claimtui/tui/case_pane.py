@@ -179,6 +179,12 @@ class CaseList(PaneList):
         self.highlighted = min(previous, len(options) - 1)
         self.call_after_refresh(self.scroll_to_highlight, top=not same_claim)
 
+    def on_show(self) -> None:
+        # A claim loaded while the pane was hidden could not scroll then; do it
+        # now, so the field to fix stands at the top when the pane appears.
+        if self.highlighted is not None:
+            self.call_after_refresh(self.scroll_to_highlight, top=True)
+
     def _first_to_fix(self) -> int:
         """The line a new claim starts on: the first field with an error, else
         the first with any finding, else the first line."""
