@@ -2,8 +2,9 @@
 
     python -m claimtui.tui.screenshots screenshots/
 
-writes ``queue.svg`` and ``claim.svg`` at 80x24 (a terminal over SSH) and
-``queue-wide.svg`` and ``claim-wide.svg`` at 160x48. The demo claims go into a
+writes ``queue.svg``, ``claim.svg`` and ``case.svg`` at 80x24 (a terminal over
+SSH) and the same with ``-wide`` at 160x48; the case is that of the first held
+Workers' Comp claim. The demo claims go into a
 temporary database that is removed afterwards, and the day is fixed, so the same
 code gives the same pictures.
 """
@@ -43,7 +44,8 @@ def demo_workspace(folder: Path) -> Workspace:
 async def save_screenshots(
     workspace: Workspace, out: Path, size: tuple[int, int], suffix: str
 ) -> list[Path]:
-    """Screenshot the queue, then the first held claim, at ``size``."""
+    """Screenshot the queue, the first held claim, then the case pane of the
+    first Workers' Comp claim, at ``size``."""
     app = ClaimApp(workspace)
     written = []
     async with app.run_test(size=size) as pilot:
@@ -52,6 +54,13 @@ async def save_screenshots(
         await pilot.press("enter")
         await pilot.pause()
         written.append(Path(app.save_screenshot(f"claim{suffix}.svg", str(out))))
+        await pilot.press("escape")
+        app.root.queue_view.show_queue("workers-comp")
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("5")
+        await pilot.pause()
+        written.append(Path(app.save_screenshot(f"case{suffix}.svg", str(out))))
     return written
 
 
