@@ -14,8 +14,9 @@ from claimtui.review import ClaimRow, Workspace
 from claimtui.tui import ClaimApp
 from claimtui.tui.case_pane import NOT_A_CASE, CaseFieldPrompt, CasePane
 from claimtui.tui.claim_screen import ClaimScreen
-from claimtui.tui.dialogs import HelpScreen
+from claimtui.tui.dialogs import HelpScreen, OverridePrompt
 from claimtui.tui.prompts import CommitDialog
+from claimtui.tui.queue_screen import QueueScreen
 from claimtui.tui.queue_view import QueueView
 from tests.tui_support import demo_workspace, type_text
 
@@ -287,3 +288,46 @@ async def test_help_lists_the_case_pane_and_its_edit_key(tmp_path: Path) -> None
         }
         assert ("5", "Case", "claim.pane-case") in listed
         assert ("⏎", "Edit case field", "case.edit") in listed
+
+
+async def test_shift_e_edits_the_case_field_only_from_the_case_pane(
+    tmp_path: Path,
+) -> None:
+    workspace = demo_workspace(tmp_path)
+    position, _row = held_by(workspace, "workers-comp", "WC-03")
+    app = ClaimApp(workspace)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_case(pilot, "workers-comp", position)
+        await pilot.press("E")
+        prompt = app.screen
+        assert isinstance(prompt, CaseFieldPrompt)
+        assert prompt.case_field.path == CLAIM_NUMBER
+        await pilot.press("escape", "2", "E")
+        assert isinstance(app.screen, OverridePrompt)
+
+
+async def test_enter_on_the_case_beside_the_queue_opens_the_claim_on_its_case(
+    tmp_path: Path,
+) -> None:
+    workspace = demo_workspace(tmp_path)
+    position, row = held_by(workspace, "workers-comp", "WC-03")
+    app = ClaimApp(workspace)
+    async with app.run_test(size=(160, 48)) as pilot:
+        queue = app.screen
+        assert isinstance(queue, QueueScreen)
+        queue.queue_view.show_queue("workers-comp")
+        queue.queue_view.cursor = position
+        await pilot.press("5")
+        case_list = queue.detail_area.case_pane.case_list
+        for _ in range(50):
+            if case_list.claim_id == row.id:
+                break
+            await pilot.pause(0.05)
+        assert case_list.claim_id == row.id
+        case_list.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+
+        screen = app.screen
+        assert isinstance(screen, ClaimScreen) and screen.row.id == row.id
+        assert screen.detail_area.case_pane.case_list.has_focus

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
@@ -51,6 +51,8 @@ KIND_TITLES = {
 
 LABEL_WIDTH = 29
 SEGMENT_WIDTH = 15
+WIDE_LINE = 64
+"""From this width a field's segment has a column of its own."""
 
 
 def _severity_letter(case_field: CaseField) -> str:
@@ -86,38 +88,69 @@ def _segment_text(segment: str) -> str:
     return "not sent" if segment.startswith("not sent") else segment
 
 
-def field_prompt(case_field: CaseField, staged: bool) -> RenderableType:
-    """One case field as the pane draws it: flags, label, value, segment; then
-    the received value when it differs, and the findings on the field."""
-    grid = Table.grid(padding=(0, 1), expand=True)
-    grid.add_column(width=2, no_wrap=True)
-    grid.add_column(width=LABEL_WIDTH, no_wrap=True, overflow="ellipsis")
-    grid.add_column(ratio=1)
-    grid.add_column(width=SEGMENT_WIDTH, style="dim")
+class FieldLine:
+    """One case field as the pane draws it: flags, label, value and segment;
+    then the received value when it differs, and the findings on the field.
+
+    Where the pane is narrow (a tab beside the queue) the segment moves under
+    the value, so the value never loses its column.
+    """
+
+    def __init__(self, case_field: CaseField, staged: bool) -> None:
+        self.case_field = case_field
+        self.staged = staged
+
+    def __rich_console__(
+        self, console: Console, options: ConsoleOptions
+    ) -> RenderResult:
+        case_field = self.case_field
+        wide = options.max_width >= WIDE_LINE
+        grid = Table.grid(padding=(0, 1), expand=True)
+        grid.add_column(width=2, no_wrap=True)
+        label_width = LABEL_WIDTH if wide else min(LABEL_WIDTH, options.max_width // 2)
+        grid.add_column(width=label_width, no_wrap=True, overflow="ellipsis")
+        grid.add_column(ratio=1)
+        if wide:
+            grid.add_column(width=SEGMENT_WIDTH, style="dim")
+        changed = case_field.value != case_field.received
+        segment = _segment_text(case_field.segment)
+        first = [
+            _flags(case_field, changed),
+            Text(case_field.label),
+            _value(case_field),
+        ]
+        grid.add_row(*first, *([segment] if wide else []))
+        notes = [] if wide else [segment]
+        if changed:
+            notes.append(f"received: {case_field.received or '(empty)'}")
+        if self.staged:
+            notes.append("staged edit, $ commits · u undoes")
+        if notes:
+            note = Text(" · ".join(notes), style="dim italic")
+            grid.add_row("", "", note, *([""] if wide else []))
+        yield grid
+        for finding in case_field.findings:
+            yield _finding_line(
+                finding.rule_id,
+                str(finding.severity),
+                finding.message,
+                finding.exempted,
+            )
+
+
+def _flags(case_field: CaseField, changed: bool) -> Text:
     letter = _severity_letter(case_field)
     flags = Text(letter, style="bold red" if letter == "E" else "bold yellow")
-    changed = case_field.value != case_field.received
     flags.append(CHANGED_MARK if changed else " ", style="bold")
+    return flags
+
+
+def _value(case_field: CaseField) -> Text:
     if case_field.missing_group:
-        value = Text(MISSING, style="italic")
-    elif case_field.value:
-        value = Text(case_field.value, style="bold")
-    else:
-        value = Text("(empty)", style="dim")
-    segment = _segment_text(case_field.segment)
-    grid.add_row(flags, Text(case_field.label), value, segment)
-    notes = []
-    if changed:
-        notes.append(f"received: {case_field.received or '(empty)'}")
-    if staged:
-        notes.append("staged edit, $ commits · u undoes")
-    if notes:
-        grid.add_row("", "", Text(" · ".join(notes), style="dim italic"), "")
-    findings = [
-        _finding_line(f.rule_id, str(f.severity), f.message, f.exempted)
-        for f in case_field.findings
-    ]
-    return Group(grid, *findings) if findings else grid
+        return Text(MISSING, style="italic")
+    if case_field.value:
+        return Text(case_field.value, style="bold")
+    return Text("(empty)", style="dim")
 
 
 def case_subtitle(case: CaseView) -> str:
@@ -207,7 +240,7 @@ class CaseList(PaneList):
                 bool(case_field.missing_group)
                 and case_field.missing_group in staged_paths
             )
-            options.append(Option(field_prompt(case_field, staged)))
+            options.append(Option(FieldLine(case_field, staged)))
             self.lines.append(CaseLine(case_field))
         # Findings on the case as a whole (no attachment yet, say) point at no
         # field line, so they come last, where the biller reads on.

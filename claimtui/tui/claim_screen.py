@@ -66,9 +66,15 @@ class ClaimScreen(Screen[None]):
     ]
 
     def __init__(
-        self, workspace: Workspace, queue_view: QueueView, row: ClaimRow
+        self,
+        workspace: Workspace,
+        queue_view: QueueView,
+        row: ClaimRow,
+        pane: int = 2,
     ) -> None:
         super().__init__()
+        self.first_pane = pane
+        """The pane that has the keyboard when the screen opens."""
         self.workspace = workspace
         self.queue_view = queue_view
         self.row = row
@@ -92,7 +98,7 @@ class ClaimScreen(Screen[None]):
     def on_mount(self) -> None:
         self._arrange(self.size.width)
         self.load(self.row)
-        self.detail_area.focus_pane(2)
+        self.detail_area.focus_pane(self.first_pane)
 
     def on_resize(self, event: events.Resize) -> None:
         self._arrange(event.size.width)
