@@ -257,6 +257,7 @@ async def test_a_claim_that_is_not_a_case_says_so(tmp_path: Path) -> None:
         assert case_list.option_count == 1
         assert str(case_list.get_option_at_index(0).prompt) == NOT_A_CASE
         assert case_list.selected is None
+        assert not app.screen.active_bindings["enter"].enabled
         await pilot.press("enter")
         assert isinstance(app.screen, ClaimScreen)
 

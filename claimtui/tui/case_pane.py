@@ -205,12 +205,24 @@ class CaseList(PaneList):
         elif case is not None:
             options.append(Option(Text(NOT_A_CASE, style="italic"), disabled=True))
         self.set_options(options)
+        self.refresh_bindings()
         if not self.lines:
             return
         if previous is None:
             previous = self._first_to_fix()
         self.highlighted = min(previous, len(options) - 1)
         self.call_after_refresh(self.scroll_to_highlight, top=not same_claim)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Enter edits a field; on a finding line or a claim with no case it is
+        # shown greyed, so the footer and help do not promise an edit.
+        if action == "select" and self.selected is None:
+            return None
+        return True
+
+    def watch_highlighted(self, highlighted: int | None) -> None:
+        super().watch_highlighted(highlighted)
+        self.refresh_bindings()
 
     def on_show(self) -> None:
         # A claim loaded while the pane was hidden could not scroll then; do it
