@@ -203,13 +203,24 @@ def cmd_exempt(ws: Workspace, args: argparse.Namespace) -> int:
     return _after_decision(detail, f"rule {args.rule} exempted")
 
 
+def _value(text: str) -> Any:
+    """A value from the command line: JSON for lists and objects, else text."""
+    if text.lstrip()[:1] in ("[", "{"):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as error:
+            raise UsageError(f"the value is not valid JSON ({error.msg})") from None
+    return text
+
+
 def cmd_override(ws: Workspace, args: argparse.Namespace) -> int:
-    detail = ws.override(args.claim, args.field, args.value, args.reason, args.rule)
+    value = _value(args.value)
+    detail = ws.override(args.claim, args.field, value, args.reason, args.rule)
     return _after_decision(detail, f"{args.field} overridden")
 
 
 def cmd_edit(ws: Workspace, args: argparse.Namespace) -> int:
-    detail = ws.edit(args.claim, args.field, args.value, args.reason)
+    detail = ws.edit(args.claim, args.field, _value(args.value), args.reason)
     return _after_decision(detail, f"{args.field} edited")
 
 

@@ -10,7 +10,7 @@ import pytest
 from claimtui.review import ReviewError, Workspace
 from claimtui.x12.reader import read_837p
 from claimtui.x12.validate import validate_interchange
-from tests.conftest import VALID_837P
+from tests.conftest import TODAY, VALID_837P
 
 
 def _release_all(workspace: Workspace) -> None:
@@ -119,3 +119,16 @@ def test_export_is_test_data_unless_configured_for_production(
     report = workspace.export(tmp_path / "out.837")
     assert (tmp_path / "out.837").read_text().split("*")[15] == "T"
     assert any("test data" in note for note in report.notes)
+
+
+def test_default_export_path_is_a_new_private_file_outside_the_working_folder(
+    private_home: Path,
+) -> None:
+    from claimtui.review.export import default_export_path
+
+    first = default_export_path(TODAY)
+    assert first.is_absolute()
+    assert first.is_relative_to(private_home)
+    assert stat.S_IMODE(first.parent.stat().st_mode) == 0o700
+    first.write_text("sent")
+    assert default_export_path(TODAY) != first

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from claimtui.review import Workspace
+from claimtui.review import ReviewError, Workspace
 from claimtui.review.demo import load_demo
 from claimtui.review.staging import StagedAction, Staging, commit
 
@@ -89,3 +89,16 @@ def test_undo_last_drops_a_bulk_batch_whole() -> None:
     dropped = staging.undo_last()
     assert dropped is not None and dropped.batch
     assert staging.actions == [StagedAction(9, "note", "single")]
+
+
+def test_staging_a_value_that_does_not_fit_is_refused_at_once(
+    workspace: Workspace,
+) -> None:
+    load_demo(workspace, count=12)
+    claim_id = workspace.claim_rows("held", limit=1)[0].id
+    bad = StagedAction(claim_id, "edit", "typo", path="claim.total_charge", value="abc")
+    with pytest.raises(ReviewError, match="does not fit"):
+        workspace.preview(claim_id, [bad])
+    unknown = StagedAction(claim_id, "edit", "typo", path="claim.plaice", value="22")
+    with pytest.raises(ReviewError, match="no field 'plaice'"):
+        workspace.preview(claim_id, [unknown])

@@ -27,6 +27,7 @@ from claimtui.engine.expressions import (
     ConditionError,
     compile_condition,
 )
+from claimtui.engine.fieldcheck import unknown_fields
 from claimtui.engine.fieldpaths import FieldPathError, check_path
 from claimtui.engine.helpers import HELPERS
 from claimtui.engine.rules import CompiledAction, Rule
@@ -205,6 +206,10 @@ def _rule_version(spec: RuleSpec, overrides: Sequence[OverrideSpec]) -> str:
 def _compile_rule(spec: RuleSpec, file: str, line: int | None, layer: int) -> Rule:
     condition = compile_condition(spec.condition)
     actions = [_compile_action(action) for action in spec.actions]
+    for compiled in actions:
+        for source in compiled.programs:
+            _check_fields(source)
+    _check_fields(spec.condition)
     return Rule(
         spec=spec,
         condition=condition,
@@ -218,6 +223,15 @@ def _compile_rule(spec: RuleSpec, file: str, line: int | None, layer: int) -> Ru
         enabled=spec.enabled,
         disabled_note="" if spec.enabled else "off as shipped; enable with an override",
     )
+
+
+def _check_fields(source: str) -> None:
+    unknown = unknown_fields(source)
+    if unknown:
+        raise ConditionError(
+            f"names a field the claim does not have: {unknown[0]}; check the "
+            "spelling against `claimtui schema encounter`"
+        )
 
 
 _ACTION_TAGS = frozenset(["flag", "set", "modifier", "require", "repair"])
@@ -320,7 +334,10 @@ def _load_rule(
     try:
         rule = _compile_rule(spec, file, line, layer)
     except (ConditionError, FieldPathError) as error:
-        into.errors.append(RuleLoadError(file, line, rule_id, str(error)))
+        # Point at the condition when it is the culprit, not the rule's first line.
+        in_condition = isinstance(error, ConditionError)
+        where = index.get((*prefix, "condition"), line) if in_condition else line
+        into.errors.append(RuleLoadError(file, where, rule_id, str(error)))
         return
     into.rules.append(rule)
 

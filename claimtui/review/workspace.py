@@ -278,6 +278,7 @@ class Workspace:
         extra = as_decisions(staged, self.user)
         with Session(self.engine) as session:
             claim = self._claim(session, claim_id)
+            self._check_staged(session, claim, staged)
             try:
                 received, result, decisions = claim_ops.build_stored(
                     session, claim, self.rule_set, self.today, extra
@@ -292,6 +293,39 @@ class Workspace:
             detail.status = claim_ops.released_status(result.status, approved)
         detail.status = previewed_status(detail.status, staged)
         return detail
+
+    def _check_staged(
+        self, session: Session, claim: ClaimRecord, staged: Sequence[StagedAction]
+    ) -> None:
+        """Refuse staged actions that could not be committed, as they are staged."""
+        mine = [action for action in staged if action.claim_id == claim.id]
+        if not mine:
+            return
+        if claim.status == ClaimStatus.EXPORTED.value:
+            raise ReviewError(
+                f"claim {claim.id} is already exported; a replacement claim "
+                "(frequency 7) is the way to correct it"
+            )
+        received, result, decisions = claim_ops.build_stored(
+            session, claim, self.rule_set, self.today
+        )
+        edits = [
+            (d.path, json.loads(d.value_json)) for d in decisions if d.kind == "edit"
+        ]
+        for action in mine:
+            if action.kind == "exempt":
+                self._check_rule(action.rule_id)
+            if action.kind in ("edit", "override"):
+                _try_value(
+                    received, result, edits, action.kind, action.path, action.value
+                )
+            if action.kind == "edit":
+                edits.append((action.path, action.value))
+
+    def _check_rule(self, rule_id: str) -> None:
+        known = rule_id == claim_ops.READ_RULE_ID or self.rule_set.rule(rule_id)
+        if not known:
+            raise ReviewError(f"there is no rule '{rule_id}' in the rule set")
 
     def _detail(
         self,
@@ -363,9 +397,7 @@ class Workspace:
             ReviewError: no such claim or rule, or the reason is empty.
         """
         reason = _require_reason(reason)
-        known = rule_id == claim_ops.READ_RULE_ID or self.rule_set.rule(rule_id)
-        if not known:
-            raise ReviewError(f"there is no rule '{rule_id}' in the rule set")
+        self._check_rule(rule_id)
         decision = DecisionRecord(
             claim_id=claim_id,
             kind="exempt",
@@ -406,27 +438,10 @@ class Workspace:
             received, result, decisions = claim_ops.build_stored(
                 session, claim, self.rule_set, self.today
             )
-        # An edit corrects the encounter as received (with the earlier edits, so
-        # a group an edit created can be edited next); an override sets the
-        # final value. Try it on a copy first so a value that does not fit the
-        # field is refused now, not discovered as a hold later.
-        if kind == "edit":
-            edits = [
-                (d.path, json.loads(d.value_json))
-                for d in decisions
-                if d.kind == "edit"
-            ]
-            base = with_edits(received, edits)
-        else:
-            base = result.encounter
-        trial = base.model_copy(deep=True)
-        try:
-            set_path(trial, path, value)
-        except PathError as error:
-            raise ReviewError(str(error)) from None
-        except ValidationError as error:
-            problem = error.errors()[0]["msg"] if error.errors() else str(error)
-            raise ReviewError(f"{path}: the value does not fit ({problem})") from None
+        edits = [
+            (d.path, json.loads(d.value_json)) for d in decisions if d.kind == "edit"
+        ]
+        _try_value(received, result, edits, kind, path, value)
         decision = DecisionRecord(
             claim_id=claim_id,
             kind=kind,
@@ -835,6 +850,54 @@ def _file_digest(path: Path) -> str:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def _try_value(
+    received: Encounter,
+    result: BuildResult,
+    edits: Sequence[tuple[str, Any]],
+    kind: str,
+    path: str,
+    value: Any,
+) -> None:
+    """Refuse an edit or override that cannot apply, before it is kept or staged.
+
+    An edit corrects the encounter as received (with the earlier edits, so a group
+    an edit created can be edited next) and the rules run again on it. An
+    override replaces a value a rule set, after the rules: it is refused for a
+    value no rule changed, since the rules would still judge the original.
+
+    Raises:
+        ReviewError: the path names no field, the value does not fit it, or an
+            override names a value no rule changed.
+    """
+    if kind == "override" and not _rule_changed(result, path):
+        raise ReviewError(
+            f"no rule changed {path} on this claim, so there is nothing to "
+            "override; edit the field instead (E in the console, claimtui edit) "
+            "and the rules run again on the corrected value"
+        )
+    base = with_edits(received, edits) if kind == "edit" else result.encounter
+    trial = base.model_copy(deep=True)
+    try:
+        set_path(trial, path, value)
+    except PathError as error:
+        raise ReviewError(str(error)) from None
+    except ValidationError as error:
+        problem = error.errors()[0]["msg"] if error.errors() else str(error)
+        raise ReviewError(f"{path}: the value does not fit ({problem})") from None
+
+
+def _rule_changed(result: BuildResult, path: str) -> bool:
+    """True when a rule (not a person) changed ``path`` or a value inside it."""
+    for change in result.changes:
+        if change.rule_id in ("edit", "override"):
+            continue
+        if change.path == path or change.path.startswith((path + ".", path + "[")):
+            return True
+        if path.startswith((change.path + ".", change.path + "[")):
+            return True
+    return False
 
 
 def _require_reason(reason: str) -> str:
