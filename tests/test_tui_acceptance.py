@@ -68,7 +68,7 @@ async def test_exempting_the_holding_rule_releases_the_claim(tmp_path: Path) -> 
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, WorkDialog)
-        assert app.screen.outcome.startswith("Committed 1 of 1 changes.")
+        assert app.screen.outcome.startswith("Committed 1 of 1 change.")
         await pilot.press("escape")
         assert app.screen is claim_screen
         assert any("left the held queue" in text for text in notifications(app))
