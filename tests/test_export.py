@@ -15,19 +15,7 @@ from claimtui.review import ReviewError, Workspace
 from claimtui.store import ExportBatch
 from claimtui.x12.reader import read_837p
 from claimtui.x12.validate import validate_interchange
-from tests.conftest import GEN837, VALID_837P
-
-
-def _release_all(workspace: Workspace) -> None:
-    """Exempt every holding rule with a reason, as a biller would after review."""
-    for queue in ("held", "review"):
-        for row in workspace.claim_rows(queue, limit=1000):
-            detail = workspace.claim_detail(row.id)
-            for rule_id in sorted({f.rule_id for f in detail.build.findings}):
-                if not all(
-                    f.exempted for f in detail.build.findings if f.rule_id == rule_id
-                ):
-                    workspace.exempt(row.id, rule_id, "reviewed against the TR3")
+from tests.conftest import GEN837, VALID_837P, release_all
 
 
 def test_valid_corpus_claims_export_as_one_pyx12_clean_batch(
@@ -36,7 +24,7 @@ def test_valid_corpus_claims_export_as_one_pyx12_clean_batch(
     for name in VALID_837P:
         report = workspace.import_path(corpus / "837p" / name)
         assert not report.refused, report.problems
-    _release_all(workspace)
+    release_all(workspace)
     assert workspace.count("ready") == len(VALID_837P)
     out = tmp_path / "batch.837"
     report = workspace.export(out)
@@ -55,7 +43,7 @@ def test_control_numbers_increase_and_are_never_reused(
     numbers = []
     for index, name in enumerate(VALID_837P[:2]):
         workspace.import_path(corpus / "837p" / name)
-        _release_all(workspace)
+        release_all(workspace)
         numbers.append(
             workspace.export(tmp_path / f"{index}.837").interchange_control_number
         )
@@ -78,7 +66,7 @@ def test_export_is_refused_when_pyx12_finds_errors(
     workspace.import_path(
         corpus / "837p" / "linuxforhealth-x12__837_005010X222A2__demo.example11.837"
     )
-    _release_all(workspace)
+    release_all(workspace)
     out = tmp_path / "bad.837"
     with pytest.raises(ReviewError, match=r"export refused: .* in claims "):
         workspace.export(out)
