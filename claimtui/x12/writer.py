@@ -14,6 +14,13 @@ sent without corrupting the file, so it raises ``X12WriteError`` naming the
 field instead of being altered. A provider field that its loop does not carry in
 the TR3 (for example an address on a referring provider, 2310A) is not sent; the
 reader never fills such fields.
+
+One set of builders serves two callers. ``claim_segments`` (the console's view of
+one claim) keeps, for every element, the model path it came from.
+``iter_interchange`` (export) builds the same segments without paths and keeps
+only their text, a transaction set at a time, so a batch of any size is written
+in flat memory; ``write_interchange`` joins its pieces. A 2000A groups the claims
+whose billing provider segments are identical.
 """
 
 from __future__ import annotations
