@@ -203,13 +203,24 @@ def cmd_exempt(ws: Workspace, args: argparse.Namespace) -> int:
     return _after_decision(detail, f"rule {args.rule} exempted")
 
 
+def _value(text: str) -> Any:
+    """A value from the command line: JSON for lists and objects, else text."""
+    if text.lstrip()[:1] in ("[", "{"):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as error:
+            raise UsageError(f"the value is not valid JSON ({error.msg})") from None
+    return text
+
+
 def cmd_override(ws: Workspace, args: argparse.Namespace) -> int:
-    detail = ws.override(args.claim, args.field, args.value, args.reason, args.rule)
+    value = _value(args.value)
+    detail = ws.override(args.claim, args.field, value, args.reason, args.rule)
     return _after_decision(detail, f"{args.field} overridden")
 
 
 def cmd_edit(ws: Workspace, args: argparse.Namespace) -> int:
-    detail = ws.edit(args.claim, args.field, args.value, args.reason)
+    detail = ws.edit(args.claim, args.field, _value(args.value), args.reason)
     return _after_decision(detail, f"{args.field} edited")
 
 
@@ -360,12 +371,28 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--json", action="store_true")
     audit.set_defaults(handler=cmd_audit)
 
-    rules = commands.add_parser("rules", help="list, check, test, explain rules")
+    rules = commands.add_parser(
+        "rules", help="list, check, test, explain rules; preview their impact"
+    )
     rules_commands = rules.add_subparsers(dest="rules_command", required=True)
     listing = rules_commands.add_parser("list")
     listing.add_argument("--json", action="store_true")
     rules_commands.add_parser("check")
     rules_commands.add_parser("test")
+    impact = rules_commands.add_parser(
+        "impact",
+        help="how many stored claims a rule change would change, hold or release",
+    )
+    impact.add_argument(
+        "--against",
+        metavar="DIR",
+        type=Path,
+        help="compare the rules in force with shipped rules + DIR (instead of "
+        "the configured practice folders); without it, compare the shipped "
+        "rules alone with the rules in force",
+    )
+    impact.add_argument("--examples", type=int, default=3, metavar="N")
+    impact.add_argument("--json", action="store_true")
     explain = rules_commands.add_parser("explain")
     explain.add_argument("claim", type=int)
     explain.add_argument("rule")

@@ -1,12 +1,21 @@
-"""``claimtui rules``: list, check, test and explain the rule set in force."""
+"""``claimtui rules``: list, check, test, explain and preview the rule set in force."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
+from pathlib import Path
+from typing import Any
 
-from claimtui.engine import check_rules, run_rule_examples
+from claimtui.engine import (
+    check_rules,
+    load_rule_set,
+    run_rule_examples,
+    shipped_rules_dir,
+)
 from claimtui.review import Workspace
+from claimtui.review.impact import ClaimImpact, ImpactReport, impact
 
 
 def _list(workspace: Workspace, as_json: bool) -> int:
@@ -78,6 +87,73 @@ def _explain(workspace: Workspace, claim_id: int, rule_id: str) -> int:
     return 0
 
 
+def _short(value: Any) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _print_example(example: ClaimImpact, indent: str) -> None:
+    status = example.status_before
+    if example.status_after != status:
+        status = f"{status} -> {example.status_after}"
+    print(f"{indent}claim {example.claim_id} ({status})")
+    for item in example.fields[:10]:
+        before, after = _short(item.before), _short(item.after)
+        print(f"{indent}  {item.path}: {before} -> {after}")
+    if len(example.fields) > 10:
+        print(f"{indent}  ... {len(example.fields) - 10} more fields")
+
+
+def _print_impact(report: ImpactReport) -> None:
+    print(f"baseline: {report.baseline}")
+    print(f"changed:  {report.changed_set}")
+    print(
+        f"{report.claims} claims compared: {report.changed} would change, "
+        f"{report.held} would be held, {report.released} released"
+    )
+    for example in report.examples:
+        _print_example(example, "  ")
+    for rule in sorted(report.rules.values(), key=lambda r: r.rule_id):
+        print(
+            f"{rule.rule_id:12} changes {rule.changed}, holds {rule.held}, "
+            f"releases {rule.released}"
+        )
+        for example in rule.examples:
+            _print_example(example, "    ")
+
+
+def _impact(workspace: Workspace, args: argparse.Namespace) -> int:
+    shipped = shipped_rules_dir()
+    baseline = None
+    if args.against is None:
+        # What the practice layers do: shipped rules alone against those in force.
+        baseline = load_rule_set([shipped])
+        names = ("shipped rules only", "rules in force")
+        changed = workspace.rule_set
+    else:
+        against: Path = args.against
+        if not against.is_dir():
+            print(f"--against {against}: not a folder", file=sys.stderr)
+            return 2
+        changed = load_rule_set([shipped, against])
+        names = ("rules in force", f"shipped rules + {against}")
+    for error in changed.errors:
+        print(f"rule problem: {error}", file=sys.stderr)
+    report = impact(
+        workspace,
+        changed,
+        baseline=baseline,
+        baseline_name=names[0],
+        changed_name=names[1],
+        limit_examples=max(args.examples, 0),
+    )
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2, default=str))
+    else:
+        _print_impact(report)
+    return 1 if changed.errors else 0
+
+
 def run_rules_command(workspace: Workspace, args: argparse.Namespace) -> int:
     """Dispatch ``claimtui rules SUBCOMMAND``."""
     command = args.rules_command
@@ -87,6 +163,8 @@ def run_rules_command(workspace: Workspace, args: argparse.Namespace) -> int:
         return _check(workspace)
     if command == "test":
         return _test(workspace)
+    if command == "impact":
+        return _impact(workspace, args)
     return _explain(workspace, args.claim, args.rule)
 
 

@@ -145,7 +145,7 @@ def test_bad_expression_is_reported_with_rule_id(tmp_path: Path) -> None:
     )
     path = write(tmp_path, "expr.yaml", text)
     [error] = check_rules([tmp_path])
-    assert (error.file, error.line, error.rule_id) == (str(path), 2, "PRAC-01")
+    assert (error.file, error.line, error.rule_id) == (str(path), 6, "PRAC-01")
     assert error.message.startswith("condition does not parse")
 
 

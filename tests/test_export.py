@@ -75,10 +75,23 @@ def test_export_is_refused_when_pyx12_finds_errors(
     assert workspace.count("exported") == 0
 
 
+def import_ready(workspace: Workspace, path: Path) -> None:
+    """Import a corpus file and clear its review warnings, as a biller would.
+
+    The UHIN sample's billing ZIP belongs to another state (FMT-10-ZIP) and
+    its 2022 service date is past the filing limit (PAY-10); both only ask
+    for review.
+    """
+    workspace.import_path(path)
+    for row in workspace.claim_rows("review"):
+        for rule_id in ("FMT-10-ZIP", "PAY-10"):
+            workspace.exempt(row.id, rule_id, "sample data, reviewed")
+
+
 def test_export_refuses_a_folder_a_missing_folder_and_an_existing_file(
     workspace: Workspace, corpus: Path, tmp_path: Path
 ) -> None:
-    workspace.import_path(corpus / "837p" / VALID_837P[0])
+    import_ready(workspace, corpus / "837p" / VALID_837P[0])
     existing = tmp_path / "sent.837"
     existing.write_text("earlier batch")
     for out, message in (
@@ -96,7 +109,7 @@ def test_export_refuses_a_folder_a_missing_folder_and_an_existing_file(
 def test_export_is_test_data_unless_configured_for_production(
     workspace: Workspace, corpus: Path, tmp_path: Path
 ) -> None:
-    workspace.import_path(corpus / "837p" / VALID_837P[0])
+    import_ready(workspace, corpus / "837p" / VALID_837P[0])
     report = workspace.export(tmp_path / "out.837")
     assert (tmp_path / "out.837").read_text().split("*")[15] == "T"
     assert any("test data" in note for note in report.notes)

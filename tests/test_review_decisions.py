@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from claimtui.model import Change
 from claimtui.review import ReviewError, Workspace
 from tests.conftest import TODAY
 
@@ -90,28 +91,54 @@ def test_unknown_rule_and_claim_are_review_errors(
         workspace.claim_detail(999999)
 
 
-def test_override_sets_the_final_value_and_is_traced(
+def _rule_change(workspace: Workspace) -> tuple[int, Change]:
+    for row in workspace.claim_rows("all", limit=200):
+        changes = workspace.claim_detail(row.id).build.changes
+        if changes:
+            return row.id, changes[0]
+    raise AssertionError("the demo samples include a claim a rule repairs")
+
+
+def test_override_puts_back_what_a_rule_changed_and_is_traced(
     workspace: Workspace, held_claim: int
 ) -> None:
+    claim_id, repair = _rule_change(workspace)
     detail = workspace.override(
+        claim_id, repair.path, repair.before, "as billed", repair.rule_id
+    )
+    change = detail.build.changes[-1]
+    assert (change.rule_id, change.path) == ("override", repair.path)
+    assert (change.before, change.after) == (repair.after, repair.before)
+
+
+def test_override_of_a_value_no_rule_changed_points_to_edit(
+    workspace: Workspace, held_claim: int
+) -> None:
+    with pytest.raises(ReviewError, match="edit the field instead"):
+        workspace.override(held_claim, "claim.place_of_service", "22", "per chart")
+
+
+def test_edit_corrects_the_encounter_and_the_rules_run_again(
+    workspace: Workspace, held_claim: int
+) -> None:
+    detail = workspace.edit(
         held_claim, "claim.place_of_service", "22", "outpatient hospital per chart"
     )
     assert detail.encounter.claim.place_of_service == "22"
     assert detail.received.claim.place_of_service == "11"
-    change = next(c for c in detail.build.changes if c.rule_id == "override")
+    change = next(c for c in detail.build.changes if c.rule_id == "edit")
     assert (change.path, change.before, change.after) == (
         "claim.place_of_service",
         "11",
         "22",
     )
-    assert "claim.place_of_service" in detail.changed_paths
 
 
 def test_override_of_a_field_that_does_not_exist_is_refused(
     workspace: Workspace, held_claim: int
 ) -> None:
     with pytest.raises(ReviewError, match="no field 'plaice'"):
-        workspace.override(held_claim, "claim.plaice", "22", "typo")
+        workspace.edit(held_claim, "claim.plaice", "22", "typo")
 
 
 def test_parking_takes_a_claim_out_of_the_held_queue(
@@ -141,5 +168,5 @@ def test_override_with_a_value_that_does_not_fit_is_refused(
     workspace: Workspace, held_claim: int
 ) -> None:
     with pytest.raises(ReviewError, match="does not fit"):
-        workspace.override(held_claim, "claim.total_charge", "abc", "typo")
+        workspace.edit(held_claim, "claim.total_charge", "abc", "typo")
     assert workspace.claim_detail(held_claim).decisions == []

@@ -1,7 +1,8 @@
 """The console milestone end to end: a biller exempts the rule that holds a claim.
 
-Queue → claim → rules pane → ``e`` → reason → the claim is rebuilt, leaves the held
-queue, and the exemption is in the audit trail.
+Queue → claim → rules pane → ``e`` → reason → the claim is rebuilt at once with the
+staged exemption → ``$`` → confirm → it leaves the held queue, and the exemption is
+in the audit trail.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 from claimtui.review import ClaimRow, Workspace
 from claimtui.tui import ClaimApp
 from claimtui.tui.claim_screen import ClaimScreen
+from claimtui.tui.prompts import CommitDialog, WorkDialog
 from claimtui.tui.queue_screen import QueueScreen
 from claimtui.tui.queue_view import QueueView
 from tests.tui_support import demo_workspace, type_text
@@ -56,9 +58,19 @@ async def test_exempting_the_holding_rule_releases_the_claim(tmp_path: Path) -> 
         await type_text(pilot, REASON)
         await pilot.press("enter")
         await pilot.pause()
-
         assert claim_screen.detail is not None
         assert claim_screen.detail.status != "held"
+        assert not workspace.audit_events(target.id), "staged, not yet stored"
+
+        await pilot.press("dollar_sign")
+        assert isinstance(app.screen, CommitDialog)
+        await pilot.press("y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, WorkDialog)
+        assert app.screen.outcome.startswith("Committed 1 of 1 changes.")
+        await pilot.press("escape")
+        assert app.screen is claim_screen
         assert any("left the held queue" in text for text in notifications(app))
         lines = [
             str(rules.get_option_at_index(index).prompt)

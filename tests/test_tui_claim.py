@@ -145,6 +145,8 @@ async def test_x_overrides_the_value_a_rule_set(tmp_path: Path) -> None:
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, ClaimScreen)
+        await pilot.press("dollar_sign", "y")
+        await app.workers.wait_for_complete()
     overrides = [e for e in workspace.audit_events(row.id) if e.action == "override"]
     assert len(overrides) == 1
     assert selected.path in overrides[0].detail

@@ -169,7 +169,7 @@ async def test_c_lists_queues_with_counts_and_switches(tmp_path: Path) -> None:
         view = queue_view(app)
         assert view.queue == "ready"
         assert view.total == ready_count
-        assert status_text(app).startswith(" ready │")
+        assert status_text(app).startswith(" Ready to export │")
 
 
 async def test_status_line_names_queue_limit_counts_and_mode(tmp_path: Path) -> None:
@@ -179,7 +179,7 @@ async def test_status_line_names_queue_limit_counts_and_mode(tmp_path: Path) -> 
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("j")
         text = status_text(app)
-        assert text.startswith(" held │ no limit │ ")
+        assert text.startswith(" Held │ no limit │ ")
         assert f"2/{held}" in text
         assert "tagged 0" in text and "staged 0" in text
         assert text.rstrip().endswith("READ-ONLY")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,17 +70,25 @@ class _Claim:
     """The encounter being built and the CEL view of it, kept in step."""
 
     def __init__(
-        self, encounter: Encounter, today: dt.date, keep: frozenset[str]
+        self,
+        encounter: Encounter,
+        today: dt.date,
+        rule_set: RuleSet,
+        facts: Mapping[str, Any] | None,
     ) -> None:
         self.encounter = encounter
         self.today = today
-        self.keep = keep
+        self.keep = rule_set.identifiers
+        self.functions = rule_set.functions
+        self.facts = facts
         self.refresh()
 
     def refresh(self) -> None:
         """Rebuild the CEL view after the encounter changed."""
-        self.activation = build_activation(self.encounter, self.today, self.keep)
-        self.context: cel.Context = make_context(self.activation)
+        self.activation = build_activation(
+            self.encounter, self.today, self.keep, self.facts
+        )
+        self.context: cel.Context = make_context(self.activation, self.functions)
         self.scope = ClaimScope.of(self.encounter)
 
     def fork(self) -> _Claim:
@@ -88,6 +96,7 @@ class _Claim:
         twin = _Claim.__new__(_Claim)
         twin.encounter = _copy(self.encounter)
         twin.today, twin.keep = self.today, self.keep
+        twin.functions, twin.facts = self.functions, self.facts
         twin.activation, twin.context = self.activation, self.context
         twin.scope = self.scope
         return twin
@@ -120,10 +129,16 @@ def _line_indexes(
     return chosen
 
 
-def _finding(rule: Rule, message: str, path: str = "", segment: str = "") -> Finding:
+def _finding(
+    rule: Rule,
+    message: str,
+    path: str = "",
+    segment: str = "",
+    severity: Severity | None = None,
+) -> Finding:
     return Finding(
         rule_id=rule.id,
-        severity=rule.severity,
+        severity=severity or rule.severity,
         message=message,
         path=path,
         segment=segment,
@@ -133,13 +148,14 @@ def _finding(rule: Rule, message: str, path: str = "", segment: str = "") -> Fin
 def _flag(rule: Rule, compiled: CompiledAction, claim: _Claim) -> list[Finding]:
     action = compiled.action
     assert isinstance(action, FlagAction)
+    severity = action.severity
     if action.lines is None:
-        return [_finding(rule, action.flag, action.path, action.segment)]
+        return [_finding(rule, action.flag, action.path, action.segment, severity)]
     findings = []
     for index in _line_indexes(compiled, action.lines, claim):
         path = action.path.replace("[*]", f"[{index}]", 1) or f"service_lines[{index}]"
         message = f"Line {index + 1}: {action.flag}"
-        findings.append(_finding(rule, message, path, action.segment))
+        findings.append(_finding(rule, message, path, action.segment, severity))
     return findings
 
 
@@ -426,11 +442,15 @@ def build_claim(
     decisions: Sequence[Decision] = (),
     *,
     today: dt.date | None = None,
+    facts: Mapping[str, Any] | None = None,
 ) -> BuildResult:
     """Build a claim from ``encounter`` with ``rule_set`` and a person's decisions.
 
     ``today`` is the date timely-filing rules measure against; pass it so a
-    rebuild on another day gives the same result. The input is never changed.
+    rebuild on another day gives the same result. ``facts`` are added to the
+    ``facts`` rules see (the review layer passes ``history_known`` and
+    ``history``, the lines of the patient's other stored claims). The input is
+    never changed.
 
     Returns:
         The built claim: final encounter, one trace per rule, findings, changes.
@@ -447,7 +467,7 @@ def build_claim(
             findings.extend([problem] if problem else [])
     exemptions = {d.rule_id: d for d in decisions if d.kind == "exempt"}
 
-    claim = _Claim(work, today or dt.date.today(), rule_set.identifiers)
+    claim = _Claim(work, today or dt.date.today(), rule_set, facts)
     traces = []
     for rule in rule_set.rules:
         trace, claim = _run_rule(rule, claim, exemptions.get(rule.id), rule_set)

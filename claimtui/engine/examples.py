@@ -8,7 +8,7 @@ fired and, when the example lists them, exactly which changes it made.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -20,6 +20,7 @@ from claimtui.engine.loader import RuleSet
 from claimtui.engine.rules import Rule
 from claimtui.engine.samples import EXAMPLE_TODAY, example_encounter
 from claimtui.engine.schema import Example
+from claimtui.engine.tables import Tables
 
 
 @dataclass(frozen=True)
@@ -62,9 +63,17 @@ def run_example(rule: Rule, example: Example, rule_set: RuleSet) -> str:
         first = error.errors(include_url=False)[0]
         where = ".".join(str(step) for step in first["loc"])
         return f"input does not fit the encounter model at {where}: {first['msg']}"
-    single = RuleSet([rule], [], rule_set.version, rule_set.identifiers)
+    # An example tests what the rule does, also for rules shipped switched off.
+    single = RuleSet(
+        [replace(rule, enabled=True)],
+        [],
+        rule_set.version,
+        rule_set.identifiers,
+        tables=Tables.of(example.tables),
+    )
     today = example.today or dt.date.fromisoformat(EXAMPLE_TODAY)
-    trace = build_claim(encounter, single, today=today).traces[0]
+    facts = example.facts or None
+    trace = build_claim(encounter, single, today=today, facts=facts).traces[0]
     if trace.outcome == "error":
         return f"the rule failed: {trace.detail}"
     fired = trace.outcome == "fired"

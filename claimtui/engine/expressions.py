@@ -18,6 +18,7 @@ import datetime as dt
 import functools
 import re
 import typing
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
@@ -27,6 +28,7 @@ import cel
 from pydantic import BaseModel
 
 from claimtui.engine.helpers import HELPERS
+from claimtui.engine.tables import TABLE_FUNCTIONS
 from claimtui.model import Encounter
 
 NOT_EVALUATED = "(not evaluated)"
@@ -139,7 +141,8 @@ def _compile_part(source: str) -> CompiledPart:
         if name not in ROOTS and name not in bound:
             raise ConditionError(f"condition names unknown variable '{name}'")
     for name in references["functions"]:
-        if name[0] in "_@!" or name in _CEL_FUNCTIONS or name in HELPERS:
+        known = name in _CEL_FUNCTIONS or name in HELPERS or name in TABLE_FUNCTIONS
+        if name[0] in "_@!" or known:
             continue
         if name == "matches":
             raise ConditionError(
@@ -309,11 +312,16 @@ def claim_kinds(encounter: Encounter) -> list[str]:
 
 
 def build_activation(
-    encounter: Encounter, today: dt.date, keep: frozenset[str] | None = None
+    encounter: Encounter,
+    today: dt.date,
+    keep: frozenset[str] | None = None,
+    extra_facts: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The values a condition sees for ``encounter``, built once per claim.
 
-    ``keep`` limits the encounter's fields to the names the rule set uses.
+    ``keep`` limits the encounter's fields to the names the rule set uses;
+    ``extra_facts`` are added to ``facts`` (the review layer supplies, e.g.,
+    ``history``: lines of other stored claims of the same patient).
     """
     dumped = encounter.model_dump(include=include_spec(keep) if keep else None)
     activation: dict[str, Any] = _plain(dumped)
@@ -329,7 +337,11 @@ def build_activation(
         "kinds": claim_kinds(encounter),
         "patient_is_subscriber": encounter.patient is None,
         "patient_birth_date": _iso(person.birth_date),
+        "history_known": False,
+        "history": [],
     }
+    if extra_facts:
+        activation["facts"].update(extra_facts)
     activation["today"] = today.isoformat()
     return activation
 
@@ -338,6 +350,13 @@ def _iso(value: dt.date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def make_context(activation: dict[str, Any]) -> cel.Context:
-    """A CEL context holding ``activation`` and the helper functions."""
-    return cel.Context(variables=activation, functions=HELPERS)
+def make_context(
+    activation: dict[str, Any],
+    functions: Mapping[str, Callable[..., Any]] | None = None,
+) -> cel.Context:
+    """A CEL context holding ``activation`` and the helper functions.
+
+    ``functions`` replaces the default helpers (a rule set adds its table
+    functions to them).
+    """
+    return cel.Context(variables=activation, functions=dict(functions or HELPERS))

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from claimtui.engine.codesets import icd10_billable, icd10_known, zip_known, zip_state
+
 _NPI = re.compile(r"[0-9]{10}")
 _NON_DIGITS = re.compile(r"[^0-9]")
 
@@ -181,6 +183,16 @@ def add_months(value: str, months: int) -> str:
     return dt.date(year, month, min(start.day, 28)).isoformat()
 
 
+def month_start(value: str) -> str:
+    """The first day of the month of the ISO date ``value``."""
+    return _date(value).replace(day=1).isoformat()
+
+
+def year_start(value: str) -> str:
+    """1 January of the year of the ISO date ``value``."""
+    return _date(value).replace(month=1, day=1).isoformat()
+
+
 def days_between(start: str, end: str) -> int:
     """Days from ``start`` to ``end``; negative when ``end`` is earlier."""
     return (_date(end) - _date(start)).days
@@ -212,6 +224,30 @@ def jurisdiction(case_jurisdiction: str, billing_address: Any) -> str:
     return ""
 
 
+def code_in(code: str, patterns: list[str]) -> bool:
+    """True when ``code`` matches one of ``patterns``.
+
+    A pattern is a code (``99213``), a prefix ending in ``*`` (``992*``), or an
+    inclusive range of codes of the same length (``99202-99215``, ``S00-T88``;
+    a range compares the code's first characters, as many as the bounds have).
+    """
+    if not isinstance(code, str) or not code:
+        return False
+    return any(_code_matches(code, pattern) for pattern in patterns)
+
+
+@functools.lru_cache(maxsize=4096)
+def _code_matches(code: str, pattern: str) -> bool:
+    pattern = pattern.strip().upper()
+    code = code.upper()
+    if pattern.endswith("*"):
+        return code.startswith(pattern[:-1])
+    low, dash, high = pattern.partition("-")
+    if dash and low and high and len(low) == len(high):
+        return low <= code[: len(low)] <= high
+    return code == pattern
+
+
 HELPERS: dict[str, Callable[..., Any]] = {
     "fullmatch": fullmatch,
     "search": search,
@@ -223,8 +259,15 @@ HELPERS: dict[str, Callable[..., Any]] = {
     "add_days": add_days,
     "add_months": add_months,
     "days_between": days_between,
+    "month_start": month_start,
+    "year_start": year_start,
     "us_state": us_state,
     "state_or_province": state_or_province,
     "jurisdiction": jurisdiction,
+    "code_in": code_in,
+    "icd10_known": icd10_known,
+    "icd10_billable": icd10_billable,
+    "zip_known": zip_known,
+    "zip_state": zip_state,
 }
 """Every helper a condition may call, by the name it is called with."""

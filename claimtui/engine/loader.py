@@ -27,7 +27,9 @@ from claimtui.engine.expressions import (
     ConditionError,
     compile_condition,
 )
+from claimtui.engine.fieldcheck import unknown_fields
 from claimtui.engine.fieldpaths import FieldPathError, check_path
+from claimtui.engine.helpers import HELPERS
 from claimtui.engine.rules import CompiledAction, Rule
 from claimtui.engine.schema import (
     Action,
@@ -40,6 +42,7 @@ from claimtui.engine.schema import (
     RuleSpec,
     SetAction,
 )
+from claimtui.engine.tables import Tables, load_tables
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +82,14 @@ class RuleSet:
     """Every name any expression uses; the activation keeps only these fields."""
     trace_cache: dict[Any, Any] = field(default_factory=dict, repr=False)
     """Traces for outcomes that repeat across claims (passed, skipped)."""
+    tables: Tables = field(default_factory=Tables)
+    """Practice-supplied reference tables (``tables/*.csv`` in rule layers)."""
+    functions: dict[str, Any] = field(default_factory=dict, repr=False)
+    """Helpers and table functions expressions call; filled in on creation."""
+
+    def __post_init__(self) -> None:
+        if not self.functions:
+            self.functions = {**HELPERS, **self.tables.functions()}
 
     def rule(self, rule_id: str) -> Rule | None:
         """The rule with this id, or None."""
@@ -195,6 +206,10 @@ def _rule_version(spec: RuleSpec, overrides: Sequence[OverrideSpec]) -> str:
 def _compile_rule(spec: RuleSpec, file: str, line: int | None, layer: int) -> Rule:
     condition = compile_condition(spec.condition)
     actions = [_compile_action(action) for action in spec.actions]
+    for compiled in actions:
+        for source in compiled.programs:
+            _check_fields(source)
+    _check_fields(spec.condition)
     return Rule(
         spec=spec,
         condition=condition,
@@ -205,7 +220,18 @@ def _compile_rule(spec: RuleSpec, file: str, line: int | None, layer: int) -> Ru
         version=_rule_version(spec, ()),
         severity=spec.severity,
         scope=spec.scope,
+        enabled=spec.enabled,
+        disabled_note="" if spec.enabled else "off as shipped; enable with an override",
     )
+
+
+def _check_fields(source: str) -> None:
+    unknown = unknown_fields(source)
+    if unknown:
+        raise ConditionError(
+            f"names a field the claim does not have: {unknown[0]}; check the "
+            "spelling against `claimtui schema encounter`"
+        )
 
 
 _ACTION_TAGS = frozenset(["flag", "set", "modifier", "require", "repair"])
@@ -308,7 +334,10 @@ def _load_rule(
     try:
         rule = _compile_rule(spec, file, line, layer)
     except (ConditionError, FieldPathError) as error:
-        into.errors.append(RuleLoadError(file, line, rule_id, str(error)))
+        # Point at the condition when it is the culprit, not the rule's first line.
+        in_condition = isinstance(error, ConditionError)
+        where = index.get((*prefix, "condition"), line) if in_condition else line
+        into.errors.append(RuleLoadError(file, where, rule_id, str(error)))
         return
     into.rules.append(rule)
 
@@ -374,12 +403,24 @@ def load_rule_set(dirs: Sequence[Path]) -> RuleSet:
         errors.extend(layer.errors)
         overrides.extend(layer.overrides)
     rules = _apply_overrides(rules, overrides, errors)
+    tables, table_problems = load_tables([d for d in dirs if d.is_dir()])
+    for problem in table_problems:
+        errors.append(RuleLoadError(problem.file, problem.line, "", problem.detail))
+    for name in sorted(tables.by_name):
+        digest.update(f"table:{name}\0".encode())
+        digest.update(tables.by_name[name].fingerprint.encode())
     # Lines are walked by `lines` filters whether or not a rule names them.
     identifiers: set[str] = {"service_lines"}
     for rule in rules:
         for source in rule.expression_sources():
             identifiers.update(_IDENTIFIER.findall(source))
-    rule_set = RuleSet(rules, errors, digest.hexdigest()[:16], frozenset(identifiers))
+    rule_set = RuleSet(
+        rules,
+        errors,
+        digest.hexdigest()[:16],
+        frozenset(identifiers),
+        tables=tables,
+    )
     logger.info(
         "rule set %s loaded: %d rules, %d problems",
         rule_set.version,

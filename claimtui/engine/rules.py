@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import cel
 
 from claimtui.engine.expressions import Condition, claim_kinds
+from claimtui.engine.helpers import code_in
 from claimtui.engine.schema import Action, RuleSpec, Scope
 from claimtui.model import Encounter, Severity
 
@@ -75,6 +76,8 @@ class ClaimScope:
     kinds: frozenset[str]
     state: str
     first_service_date: dt.date | None
+    procedure_codes: frozenset[str]
+    diagnosis_codes: frozenset[str]
 
     @classmethod
     def of(cls, encounter: Encounter) -> ClaimScope:
@@ -89,6 +92,10 @@ class ClaimScope:
             kinds=frozenset(claim_kinds(encounter)),
             state=address.state if address else "",
             first_service_date=encounter.first_service_date,
+            procedure_codes=frozenset(
+                line.procedure_code for line in encounter.service_lines
+            ),
+            diagnosis_codes=frozenset(d.code for d in encounter.claim.diagnoses),
         )
 
 
@@ -108,6 +115,14 @@ def scope_miss(scope: Scope, claim: ClaimScope) -> str:
         return "claim kind not in scope (" + ", ".join(scope.kinds) + ")"
     if scope.states and claim.state not in scope.states:
         return "billing provider state not in scope"
+    if scope.procedure_codes and not any(
+        code_in(code, scope.procedure_codes) for code in claim.procedure_codes
+    ):
+        return "no procedure code in scope"
+    if scope.diagnosis_codes and not any(
+        code_in(code, scope.diagnosis_codes) for code in claim.diagnosis_codes
+    ):
+        return "no diagnosis code in scope"
     first = claim.first_service_date
     if first is not None:
         if scope.effective_from is not None and first < scope.effective_from:

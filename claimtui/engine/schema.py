@@ -73,11 +73,21 @@ class Scope(_Strict):
         description="Billing provider states (2010AA N402); the jurisdiction of "
         "a state Workers' Comp pack.",
     )
+    procedure_codes: list[str] = Field(
+        default_factory=list,
+        description="Procedure codes (SV101-2) the rule is for: a code, a prefix "
+        "ending in * (992*), or a range (99202-99215); any line may match.",
+    )
+    diagnosis_codes: list[str] = Field(
+        default_factory=list,
+        description="Diagnosis codes (HI) the rule is for, written like "
+        "procedure_codes (E11*, S00-T88); any diagnosis may match.",
+    )
     effective_from: dt.date | None = Field(
         None, description="First service date on or after which the rule applies."
     )
     effective_to: dt.date | None = Field(
-        None, description="First service date on or before which the rule applies."
+        None, description="Last first-service date on which the rule applies."
     )
 
 
@@ -93,6 +103,11 @@ class FlagAction(_Action):
     """Report a finding with the rule's severity."""
 
     flag: str = Field(description="What is wrong and what the biller should do.")
+    severity: Severity | None = Field(
+        None,
+        description="A severity for this finding instead of the rule's, e.g. "
+        "info for 'table X not supplied' on a rule that otherwise holds.",
+    )
     path: str = Field("", description="Model path the finding points at.")
     segment: str = Field("", description="X12 location, e.g. 2300 CLM11-4.")
     lines: str | None = Field(
@@ -188,6 +203,15 @@ class Example(_Strict):
         description="Fields laid over the clean base claim (see engine.samples).",
     )
     today: dt.date | None = Field(None, description="The build date, if it matters.")
+    tables: dict[str, list[dict[str, Any]]] = Field(
+        default_factory=dict,
+        description="Reference tables the example runs with, by name, as rows; "
+        "an example sees only these, never the practice's own tables.",
+    )
+    facts: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Facts the review layer would supply, e.g. history.",
+    )
     fires: bool = Field(description="Whether the rule should fire.")
     changes: list[ExpectedChange] | None = Field(
         None, description="When given: exactly the changes the rule should make."
@@ -201,6 +225,11 @@ class RuleSpec(_Strict):
     title: str = Field(min_length=1, description="Short name shown in queues.")
     why: str = Field(min_length=1, description="Rationale and source ids.")
     severity: Severity = Field(description="error holds, warning reviews, info.")
+    enabled: bool = Field(
+        True,
+        description="false ships the rule switched off; a practice turns it on "
+        "with an override (enabled: true) once it applies to them.",
+    )
     scope: Scope = Field(default_factory=Scope)
     condition: str = Field("true", description="CEL condition; actions run if true.")
     actions: list[Action] = Field(min_length=1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from sqlmodel import Session, col, delete, select
@@ -23,6 +24,7 @@ from claimtui.model import (
     RuleTrace,
     Severity,
 )
+from claimtui.review.history import history_facts, save_line_keys
 from claimtui.store import ClaimRecord, DecisionRecord, EncounterRecord, FindingRecord
 from claimtui.x12.reader import InputIssue
 
@@ -30,6 +32,9 @@ READ_RULE_ID = "READ"
 """Rule id of findings that come from reading the file, not from a rule."""
 
 _KEEP_STATUS = {ClaimStatus.PARKED.value, ClaimStatus.EXPORTED.value}
+
+BUILD_KINDS = frozenset({"exempt", "override", "edit"})
+"""Decision kinds the engine applies; ``approve`` only moves a built claim on."""
 
 
 def claim_kind(encounter: Encounter) -> str:
@@ -106,7 +111,7 @@ def issues_json(issues: list[InputIssue]) -> str:
 
 
 def _read_trace(
-    findings: list[Finding], decisions: list[DecisionRecord], exempted: bool
+    findings: list[Finding], decisions: Sequence[Decision], exempted: bool
 ) -> RuleTrace:
     """A trace entry for reading problems, so they can be seen and exempted."""
     detail = ""
@@ -123,39 +128,70 @@ def _read_trace(
 
 
 def build_stored(
-    session: Session, claim: ClaimRecord, rule_set: RuleSet, today: dt.date | None
+    session: Session,
+    claim: ClaimRecord,
+    rule_set: RuleSet,
+    today: dt.date | None,
+    extra: Sequence[Decision] = (),
 ) -> tuple[Encounter, BuildResult, list[DecisionRecord]]:
-    """Build a stored claim from its encounter, the rule set and its decisions."""
+    """Build a stored claim from its encounter, the rule set and its decisions.
+
+    ``extra`` decisions are applied after the stored ones, as a preview of
+    decisions not yet made.
+    """
     record = session.get(EncounterRecord, claim.encounter_id)
     if record is None:
         raise LookupError(f"claim {claim.id} has no stored encounter")
     received = Encounter.model_validate_json(record.encounter_json)
     assert claim.id is not None
     decisions = active_decisions(session, claim.id)
-    result = build_claim(
-        received, rule_set, [to_decision(d) for d in decisions], today=today
+    applied = [to_decision(d) for d in decisions if d.kind in BUILD_KINDS]
+    applied.extend(extra)
+    facts = history_facts(session, claim.id, received)
+    facts["read_errors"] = sum(
+        1
+        for issue in json.loads(record.read_issues_json)
+        if issue["severity"] == "error"
     )
-    add_read_findings(result, record.read_issues_json, decisions)
+    result = build_claim(received, rule_set, applied, today=today, facts=facts)
+    add_read_findings(result, record.read_issues_json, applied)
     return received, result, decisions
 
 
 def add_read_findings(
-    result: BuildResult, issues_json: str, decisions: list[DecisionRecord]
+    result: BuildResult, issues_json: str, applied: Sequence[Decision]
 ) -> None:
     """Add the problems met reading the claim to its build, as rule READ."""
     read_exempted = any(
-        d.kind == "exempt" and d.rule_id == READ_RULE_ID for d in decisions
+        d.kind == "exempt" and d.rule_id == READ_RULE_ID for d in applied
     )
     found = read_findings(issues_json, read_exempted)
     if found:
         result.findings.extend(found)
-        result.traces.insert(0, _read_trace(found, decisions, read_exempted))
+        result.traces.insert(0, _read_trace(found, applied, read_exempted))
+
+
+def is_approved(decisions: Sequence[DecisionRecord]) -> bool:
+    """True when a person released the claim (an active ``approve`` decision)."""
+    return any(decision.kind == "approve" for decision in decisions)
+
+
+def released_status(built: ClaimStatus, approved: bool) -> str:
+    """The status a build gives, after a person's approval.
+
+    Approval releases a claim that only has warnings; errors still hold it.
+    """
+    if approved and built is ClaimStatus.REVIEW:
+        return ClaimStatus.READY.value
+    return built.value
 
 
 def _flags(result: BuildResult, decisions: list[DecisionRecord], status: str) -> str:
     flags = ""
     if result.holding_findings:
         flags += "!"
+    if status == ClaimStatus.READY.value and is_approved(decisions):
+        flags += "A"
     if any(d.kind == "exempt" for d in decisions):
         flags += "E"
     if any(d.kind in ("override", "edit") for d in decisions):
@@ -178,6 +214,7 @@ def save_build(
     assert claim.id is not None
     session.exec(delete(FindingRecord).where(col(FindingRecord.claim_id) == claim.id))
     session.add_all(finding_records(claim.id, result))
+    save_line_keys(session, claim.id, result.encounter)
 
 
 def summarize(
@@ -186,7 +223,7 @@ def summarize(
     """Set the claim row's summary (status, counts, queue columns) from a build."""
     encounter = result.encounter
     if claim.status not in _KEEP_STATUS:
-        claim.status = result.status.value
+        claim.status = released_status(result.status, is_approved(decisions))
     holding = sorted({finding.rule_id for finding in result.holding_findings})
     claim.holding_rules = " ".join(holding)
     claim.errors = len(result.holding_findings)
@@ -203,6 +240,7 @@ def summarize(
     claim.payer_id = encounter.payer.payer_id
     claim.claim_filing_code = encounter.subscriber.claim_filing_code
     claim.kind = claim_kind(encounter)
+    claim.frequency_code = encounter.claim.frequency_code
     claim.total_charge = encounter.claim.total_charge
     claim.service_date = encounter.first_service_date
     claim.version += 1

@@ -4,6 +4,7 @@ The file is TOML at ``<user config dir>/claimtui/config.toml`` (or the path in
 ``CLAIMTUI_CONFIG``). Every key is optional::
 
     rules = ["~/claimtui-rules"]          # practice rule folders, after the shipped
+    lock_minutes = 10                      # hide the console when idle (0: never)
 
     [interchange]                          # ISA/GS ids for exported files
     sender_id = "SUBMITTER01"
@@ -21,6 +22,10 @@ The file is TOML at ``<user config dir>/claimtui/config.toml`` (or the path in
     [receiver]                             # 1000B
     name = "EXAMPLE CLEARINGHOUSE"
     identifier = "CLEARINGHOUSE"
+
+    [keys]                                 # remap console keys by binding id
+    "claim.approve" = "A"                  # (``?`` in the console lists the ids)
+    "queue.limit" = "ctrl+l,l"
 """
 
 from __future__ import annotations
@@ -82,6 +87,17 @@ class Config(_Section):
     interchange: InterchangeConfig = Field(default_factory=InterchangeConfig)
     submitter: SubmitterConfig = Field(default_factory=SubmitterConfig)
     receiver: ReceiverConfig = Field(default_factory=ReceiverConfig)
+    lock_minutes: float = Field(
+        10,
+        ge=0,
+        description="Minutes without a key before the console hides the screen; "
+        "0 never locks.",
+    )
+    keys: dict[str, str] = Field(
+        default_factory=dict,
+        description="Console keys by binding id, e.g. claim.approve = 'A'; "
+        "several keys separated by commas.",
+    )
 
 
 def config_path() -> Path:

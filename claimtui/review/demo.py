@@ -74,17 +74,19 @@ _FIRST = [
     "OTTO",
     "PIA",
 ]
-_PROCEDURES = [
-    ("99213", "95"),
-    ("99214", "140"),
-    ("97110", "60"),
-    ("36415", "12"),
-    ("80053", "45"),
-    ("71046", "88"),
-    ("20610", "175"),
-    ("99203", "130"),
+# One visit per claim, plus services that need no referral, CLIA or modifier 25,
+# so that a sample without a planted defect is ready under the shipped rules.
+_VISITS = [("99213", "95"), ("99214", "140"), ("99203", "130")]
+_EXTRAS = [("97110", "60"), ("36415", "12"), ("90471", "25")]
+_DIAGNOSES = ["M5450", "J069", "I10", "E119", "S93401A", "Z0000", "M25561", "R519"]
+# (city, state, ZIP): real places, so addresses pass the ZIP-to-state check.
+_PLACES = [
+    ("PORTLAND", "OR", "97201"),
+    ("SALEM", "OR", "97301"),
+    ("FRESNO", "CA", "93721"),
+    ("AUSTIN", "TX", "78701"),
+    ("SPOKANE", "WA", "99201"),
 ]
-_DIAGNOSES = ["M545", "J069", "I10", "E119", "S93401A", "Z0000", "M25561", "R51"]
 _PAYERS = [
     ("EXAMPLE HEALTH PLAN", "EHP01", "CI"),
     ("STATE MEDICAID", "SMD99", "MC"),
@@ -113,19 +115,20 @@ def npi_with_check_digit(first_nine: str) -> str:
 
 
 def _address(rng: random.Random, zip_digits: int = 9) -> Address:
-    postal = "".join(str(rng.randint(0, 9)) for _ in range(zip_digits))
+    city, state, zip5 = rng.choice(_PLACES)
+    plus_four = "".join(str(rng.randint(0, 9)) for _ in range(zip_digits - 5))
     return Address(
         line1=f"{rng.randint(10, 9999)} {rng.choice(['MAIN', 'OAK', 'LAKE'])} ST",
-        city=rng.choice(["SPRINGFIELD", "RIVERTON", "FAIRVIEW"]),
-        state=rng.choice(["OR", "CA", "TX", "WA"]),
-        postal_code=postal,
+        city=city,
+        state=state,
+        postal_code=zip5 + plus_four,
     )
 
 
 def _lines(rng: random.Random, anchor: dt.date) -> list[ServiceLine]:
     lines = []
-    for _ in range(rng.randint(1, 3)):
-        code, charge = rng.choice(_PROCEDURES)
+    chosen = [rng.choice(_VISITS), *rng.sample(_EXTRAS, rng.randint(0, 2))]
+    for code, charge in chosen:
         lines.append(
             ServiceLine(
                 procedure_code=code,
@@ -156,6 +159,7 @@ def _base(rng: random.Random, number: int, today: dt.date) -> Encounter:
             last_name=rng.choice(_LAST),
             first_name=rng.choice(_FIRST),
             relationship="18",
+            group_number=f"G{rng.randint(1000, 9999)}",
             claim_filing_code=filing,
             member_id=f"ZZ{rng.randint(10**7, 10**8 - 1)}",
             birth_date=dt.date(rng.randint(1940, 2015), rng.randint(1, 12), 15),

@@ -31,9 +31,26 @@ FIXED_QUEUES: dict[str, tuple[str, ColumnElement[bool]]] = {
         "Accident",
         and_(col(ClaimRecord.kind).in_(["AA", "OA"]), _NOT_DONE),
     ),
+    "corrected": (
+        "Corrected / void (CLM05-3 7, 8)",
+        and_(col(ClaimRecord.frequency_code).in_(["7", "8"]), _NOT_DONE),
+    ),
     "exported": ("Exported", col(ClaimRecord.status) == ClaimStatus.EXPORTED.value),
     "all": ("All claims", true()),
 }
+
+GROUPS = {
+    "held": "Status",
+    "review": "Status",
+    "ready": "Status",
+    "parked": "Status",
+    "exported": "Status",
+    "all": "Status",
+    "workers-comp": "Kind",
+    "accident": "Kind",
+    "corrected": "Kind",
+}
+"""The heading each fixed queue is listed under."""
 
 
 def _rule_filter(rule_id: str) -> ColumnElement[bool]:
@@ -60,13 +77,15 @@ def queue_filter(name: str) -> ColumnElement[bool]:
         return _rule_filter(value)
     if kind == "payer" and value:
         return and_(col(ClaimRecord.payer_id) == value, _NOT_DONE)
+    if kind == "assigned":
+        return and_(col(ClaimRecord.assigned_to) == value, _NOT_DONE)
     if kind == "severity" and value in ("error", "warning"):
         column = ClaimRecord.errors if value == "error" else ClaimRecord.warnings
         return and_(col(column) > 0, _NOT_DONE)
     known = ", ".join(FIXED_QUEUES)
     raise ReviewError(
-        f"no queue named '{name}'; use one of {known}, rule:ID, payer:ID, "
-        "severity:error or severity:warning"
+        f"no queue named '{name}'; use one of {known}, mine, rule:ID, payer:ID, "
+        "assigned:USER, severity:error or severity:warning"
     )
 
 
@@ -74,23 +93,74 @@ def queue_title(name: str) -> str:
     """A queue's title for display."""
     if name in FIXED_QUEUES:
         return FIXED_QUEUES[name][0]
+    if name == "mine":
+        return "Assigned to me"
     kind, _, value = name.partition(":")
-    return {"rule": "Held by rule", "payer": "Payer", "severity": "Severity"}.get(
-        kind, kind
-    ) + f" {value}"
+    titles = {
+        "rule": "Held by rule",
+        "payer": "Payer",
+        "severity": "Severity",
+        "assigned": "Assigned to",
+    }
+    return titles.get(kind, kind) + f" {value}"
 
 
-def count(session: Session, name: str) -> int:
-    """How many claims are in a queue."""
-    statement = select(func.count()).select_from(ClaimRecord).where(queue_filter(name))
+def _where(name: str, extra: ColumnElement[bool] | None) -> ColumnElement[bool]:
+    condition = queue_filter(name)
+    return condition if extra is None else and_(condition, extra)
+
+
+def count(session: Session, name: str, extra: ColumnElement[bool] | None = None) -> int:
+    """How many claims are in a queue (and match ``extra``, a limit, if given)."""
+    statement = select(func.count()).select_from(ClaimRecord).where(_where(name, extra))
     return int(session.exec(statement).one())
 
 
 def fixed_queue_counts(session: Session) -> list[QueueInfo]:
-    """Every fixed queue with its count."""
-    return [
-        QueueInfo(name=name, title=title, count=count(session, name))
+    """Every fixed queue with its count, status queues first, then kinds."""
+    listed = [
+        QueueInfo(
+            name=name, title=title, count=count(session, name), group=GROUPS[name]
+        )
         for name, (title, _) in FIXED_QUEUES.items()
+    ]
+    return sorted(listed, key=lambda queue: queue.group != "Status")
+
+
+def severity_queue_counts(session: Session) -> list[QueueInfo]:
+    """Claims with errors, and claims with warnings, still to send."""
+    return [
+        QueueInfo(
+            name=f"severity:{level}",
+            title=f"With {level}s",
+            count=count(session, f"severity:{level}"),
+            group="Severity",
+        )
+        for level in ("error", "warning")
+    ]
+
+
+def payer_queue_counts(session: Session) -> list[QueueInfo]:
+    """One queue per payer with claims still to send, largest first."""
+    statement = (
+        select(
+            ClaimRecord.payer_id,
+            func.max(ClaimRecord.payer_name),
+            func.count(),
+        )
+        .where(_NOT_DONE)
+        .group_by(col(ClaimRecord.payer_id))
+        .order_by(func.count().desc(), col(ClaimRecord.payer_id))
+    )
+    return [
+        QueueInfo(
+            name=f"payer:{payer_id}",
+            title=f"{payer_name or payer_id} ({payer_id})",
+            count=n,
+            group="Payer",
+        )
+        for payer_id, payer_name, n in session.exec(statement)
+        if payer_id
     ]
 
 
@@ -104,7 +174,9 @@ def rule_queue_counts(session: Session) -> list[QueueInfo]:
         .order_by(col(FindingRecord.rule_id))
     )
     return [
-        QueueInfo(name=f"rule:{rule_id}", title=f"Held by {rule_id}", count=n)
+        QueueInfo(
+            name=f"rule:{rule_id}", title=f"Held by {rule_id}", count=n, group="Rule"
+        )
         for rule_id, n in session.exec(statement)
     ]
 
@@ -126,6 +198,7 @@ def _to_row(record: ClaimRecord) -> ClaimRow:
         warnings=record.warnings,
         flags=record.flags,
         kind=record.kind,
+        assigned_to=record.assigned_to,
     )
 
 
@@ -146,12 +219,14 @@ def rows(
     after: tuple[Any, ...] | None = None,
     before: Any = None,
     limit: int = 100,
+    extra: ColumnElement[bool] | None = None,
 ) -> list[ClaimRow]:
     """A page of a queue in claim order: after a key, before a key, or the first.
 
     Rows come back in ascending order whichever way the page was fetched.
+    ``extra`` (a limit) narrows the queue further.
     """
-    statement = select(ClaimRecord).where(queue_filter(name))
+    statement = select(ClaimRecord).where(_where(name, extra))
     if before is not None:
         if before is not END:
             statement = statement.where(col(ClaimRecord.id) < before[0])

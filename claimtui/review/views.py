@@ -26,6 +26,8 @@ class QueueInfo:
     name: str
     title: str
     count: int
+    group: str = ""
+    """Heading the queue list shows it under: Status, Kind, People, Severity, ..."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,8 @@ class ClaimRow:
     warnings: int
     flags: str
     kind: str
+    assigned_to: str = ""
+    """Who works the claim; empty when nobody does."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,8 @@ class ClaimDetail:
     decisions: list[StoredDecision]
     audit: list[AuditEntry]
     read_issues: list[dict[str, Any]] = field(default_factory=list)
+    assigned_to: str = ""
+    """Who works the claim; empty when nobody does."""
 
 
 @dataclass

@@ -13,7 +13,7 @@ import getpass
 import hashlib
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +23,14 @@ from sqlmodel import Session, col, select
 
 from claimtui.engine import RuleSet, build_claim, load_rule_set, shipped_rules_dir
 from claimtui.ingest import IngestedClaim, IngestStream, stream_file
-from claimtui.model import ClaimStatus, Encounter, PathError, set_path
+from claimtui.model import BuildResult, ClaimStatus, Encounter, PathError, set_path
 from claimtui.review import claims as claim_ops
-from claimtui.review import queues
+from claimtui.review import queues, search
 from claimtui.review.case import CaseView, case_view, with_edits
 from claimtui.review.config import Config, load_config
+from claimtui.review.history import history_facts, save_line_keys
+from claimtui.review.limits import pattern_filter
+from claimtui.review.staging import StagedAction, as_decisions, previewed_status
 from claimtui.review.views import (
     AuditEntry,
     ClaimDetail,
@@ -127,15 +130,36 @@ class Workspace:
     # Queues -----------------------------------------------------------------
 
     def queues(self) -> list[QueueInfo]:
-        """The fixed queues and one per rule that holds claims, with counts."""
+        """Every queue with its count, grouped: status, kind, people, severity,
+        rule, payer."""
         with Session(self.engine) as session:
             fixed = queues.fixed_queue_counts(session)
-            return fixed + queues.rule_queue_counts(session)
+            mine = QueueInfo(
+                name="mine",
+                title=f"Assigned to me ({self.user})",
+                count=queues.count(session, self._queue("mine")),
+                group="People",
+            )
+            return [
+                *fixed,
+                mine,
+                *queues.severity_queue_counts(session),
+                *queues.rule_queue_counts(session),
+                *queues.payer_queue_counts(session),
+            ]
 
-    def count(self, queue: str) -> int:
-        """How many claims are in a queue."""
+    def _queue(self, name: str) -> str:
+        return f"assigned:{self.user}" if name == "mine" else name
+
+    def count(self, queue: str, pattern: str = "") -> int:
+        """How many claims are in a queue, under a limit ``pattern`` if given.
+
+        Raises:
+            ReviewError: no such queue, or the pattern cannot be read.
+        """
+        extra = pattern_filter(pattern)
         with Session(self.engine) as session:
-            return queues.count(session, queue)
+            return queues.count(session, self._queue(queue), extra)
 
     def claim_rows(
         self,
@@ -144,15 +168,84 @@ class Workspace:
         after: tuple[Any, ...] | None = None,
         before: Any = None,
         limit: int = 100,
+        pattern: str = "",
     ) -> list[ClaimRow]:
-        """A page of a queue (keyset paging; see ``queues.rows``)."""
+        """A page of a queue under a limit ``pattern`` (keyset paging; see
+        ``queues.rows``)."""
+        extra = pattern_filter(pattern)
         with Session(self.engine) as session:
-            return queues.rows(session, queue, after=after, before=before, limit=limit)
+            return queues.rows(
+                session,
+                self._queue(queue),
+                after=after,
+                before=before,
+                limit=limit,
+                extra=extra,
+            )
 
     def in_queue(self, queue: str, claim_id: int) -> bool:
         """True when the claim is currently in the queue."""
         with Session(self.engine) as session:
-            return queues.in_queue(session, queue, claim_id)
+            return queues.in_queue(session, self._queue(queue), claim_id)
+
+    # Finding claims (see ``search``) -----------------------------------------
+
+    def position(self, queue: str, claim_id: int, pattern: str = "") -> int:
+        """The claim's 0-based index in the queue under the limit ``pattern``."""
+        extra = pattern_filter(pattern)
+        with Session(self.engine) as session:
+            return search.position(session, self._queue(queue), claim_id, extra)
+
+    def find(
+        self,
+        queue: str,
+        pattern: str,
+        *,
+        after: int | None = None,
+        backward: bool = False,
+        limit: str = "",
+    ) -> int | None:
+        """The id of the next claim matching ``pattern`` after the claim ``after``,
+        wrapping round; None when no claim in the queue (under ``limit``) matches.
+
+        Raises:
+            ReviewError: a pattern cannot be read.
+        """
+        wanted = pattern_filter(pattern)
+        if wanted is None:
+            return None
+        extra = pattern_filter(limit)
+        with Session(self.engine) as session:
+            return search.next_match(
+                session,
+                self._queue(queue),
+                wanted,
+                after=after,
+                backward=backward,
+                extra=extra,
+            )
+
+    def matching(self, claim_ids: Iterable[int], pattern: str) -> set[int]:
+        """Which of ``claim_ids`` match ``pattern`` (for highlighting)."""
+        wanted = pattern_filter(pattern)
+        if wanted is None:
+            return set()
+        with Session(self.engine) as session:
+            return search.matching_ids(session, claim_ids, wanted)
+
+    def claim_ids(self, queue: str, pattern: str = "") -> list[int]:
+        """Ids of every claim in the queue matching ``pattern`` (for tagging)."""
+        extra = pattern_filter(pattern)
+        with Session(self.engine) as session:
+            return search.claim_ids(session, self._queue(queue), extra)
+
+    def count_among(
+        self, claim_ids: Iterable[int], queue: str, pattern: str = ""
+    ) -> int:
+        """How many of ``claim_ids`` the queue shows under the limit ``pattern``."""
+        extra = pattern_filter(pattern)
+        with Session(self.engine) as session:
+            return search.count_among(session, claim_ids, self._queue(queue), extra)
 
     # One claim --------------------------------------------------------------
 
@@ -170,29 +263,99 @@ class Workspace:
         """
         with Session(self.engine) as session:
             claim = self._claim(session, claim_id)
-            received, result, decisions = claim_ops.rebuild(
-                session, claim, self.rule_set, self.today
-            )
+            built = claim_ops.rebuild(session, claim, self.rule_set, self.today)
             session.commit()
-            record = session.get(EncounterRecord, claim.encounter_id)
-            assert record is not None
-            segments = claim_segments(result.encounter)
-            return ClaimDetail(
-                id=claim_id,
-                status=claim.status,
-                source=record.position,
-                raw=record.raw,
-                raw_format=record.raw_format,
-                received=received,
-                encounter=result.encounter,
-                build=result,
-                segments=segments,
-                segment_lines=[render_segment(segment) for segment in segments],
-                changed_paths={change.path for change in result.changes},
-                decisions=[_stored(decision) for decision in decisions],
-                audit=self._audit(session, claim_id, 200),
-                read_issues=json.loads(record.read_issues_json),
+            return self._detail(session, claim, *built)
+
+    def preview(self, claim_id: int, staged: Sequence[StagedAction]) -> ClaimDetail:
+        """The claim as it would be once ``staged`` actions are committed.
+
+        A pure rebuild: the stored decisions plus the staged ones, nothing saved.
+
+        Raises:
+            ReviewError: no such claim, or a staged value does not fit its field.
+        """
+        extra = as_decisions(staged, self.user)
+        with Session(self.engine) as session:
+            claim = self._claim(session, claim_id)
+            self._check_staged(session, claim, staged)
+            try:
+                received, result, decisions = claim_ops.build_stored(
+                    session, claim, self.rule_set, self.today, extra
+                )
+            except (PathError, ValidationError, ValueError) as error:
+                raise ReviewError(
+                    f"cannot apply this to claim {claim_id}: {error}"
+                ) from None
+            detail = self._detail(session, claim, received, result, decisions)
+        if claim.status not in (ClaimStatus.PARKED, ClaimStatus.EXPORTED):
+            approved = claim_ops.is_approved(decisions)
+            detail.status = claim_ops.released_status(result.status, approved)
+        detail.status = previewed_status(detail.status, staged)
+        return detail
+
+    def _check_staged(
+        self, session: Session, claim: ClaimRecord, staged: Sequence[StagedAction]
+    ) -> None:
+        """Refuse staged actions that could not be committed, as they are staged."""
+        mine = [action for action in staged if action.claim_id == claim.id]
+        if not mine:
+            return
+        if claim.status == ClaimStatus.EXPORTED.value:
+            raise ReviewError(
+                f"claim {claim.id} is already exported; a replacement claim "
+                "(frequency 7) is the way to correct it"
             )
+        received, result, decisions = claim_ops.build_stored(
+            session, claim, self.rule_set, self.today
+        )
+        edits = [
+            (d.path, json.loads(d.value_json)) for d in decisions if d.kind == "edit"
+        ]
+        for action in mine:
+            if action.kind == "exempt":
+                self._check_rule(action.rule_id)
+            if action.kind in ("edit", "override"):
+                _try_value(
+                    received, result, edits, action.kind, action.path, action.value
+                )
+            if action.kind == "edit":
+                edits.append((action.path, action.value))
+
+    def _check_rule(self, rule_id: str) -> None:
+        known = rule_id == claim_ops.READ_RULE_ID or self.rule_set.rule(rule_id)
+        if not known:
+            raise ReviewError(f"there is no rule '{rule_id}' in the rule set")
+
+    def _detail(
+        self,
+        session: Session,
+        claim: ClaimRecord,
+        received: Encounter,
+        result: BuildResult,
+        decisions: list[DecisionRecord],
+    ) -> ClaimDetail:
+        assert claim.id is not None
+        record = session.get(EncounterRecord, claim.encounter_id)
+        assert record is not None
+        segments = claim_segments(result.encounter)
+        return ClaimDetail(
+            id=claim.id,
+            status=claim.status,
+            source=record.position,
+            raw=record.raw,
+            raw_format=record.raw_format,
+            received=received,
+            encounter=result.encounter,
+            build=result,
+            segments=segments,
+            segment_lines=[render_segment(segment) for segment in segments],
+            changed_paths={change.path for change in result.changes},
+            decisions=[_stored(decision) for decision in decisions],
+            audit=self._audit(session, claim.id, 200),
+            read_issues=json.loads(record.read_issues_json),
+            assigned_to=claim.assigned_to,
+        )
 
     def case(self, claim_id: int) -> CaseView:
         """The claim's Workers' Comp / accident case: fields, paths, findings.
@@ -234,9 +397,7 @@ class Workspace:
             ReviewError: no such claim or rule, or the reason is empty.
         """
         reason = _require_reason(reason)
-        known = rule_id == claim_ops.READ_RULE_ID or self.rule_set.rule(rule_id)
-        if not known:
-            raise ReviewError(f"there is no rule '{rule_id}' in the rule set")
+        self._check_rule(rule_id)
         decision = DecisionRecord(
             claim_id=claim_id,
             kind="exempt",
@@ -277,27 +438,10 @@ class Workspace:
             received, result, decisions = claim_ops.build_stored(
                 session, claim, self.rule_set, self.today
             )
-        # An edit corrects the encounter as received (with the earlier edits, so
-        # a group an edit created can be edited next); an override sets the
-        # final value. Try it on a copy first so a value that does not fit the
-        # field is refused now, not discovered as a hold later.
-        if kind == "edit":
-            edits = [
-                (d.path, json.loads(d.value_json))
-                for d in decisions
-                if d.kind == "edit"
-            ]
-            base = with_edits(received, edits)
-        else:
-            base = result.encounter
-        trial = base.model_copy(deep=True)
-        try:
-            set_path(trial, path, value)
-        except PathError as error:
-            raise ReviewError(str(error)) from None
-        except ValidationError as error:
-            problem = error.errors()[0]["msg"] if error.errors() else str(error)
-            raise ReviewError(f"{path}: the value does not fit ({problem})") from None
+        edits = [
+            (d.path, json.loads(d.value_json)) for d in decisions if d.kind == "edit"
+        ]
+        _try_value(received, result, edits, kind, path, value)
         decision = DecisionRecord(
             claim_id=claim_id,
             kind=kind,
@@ -353,6 +497,49 @@ class Workspace:
             self._record(session, action, claim_id, {"note": note})
             session.commit()
         return self.claim_detail(claim_id)
+
+    def approve(self, claim_id: int, note: str = "approved") -> ClaimDetail:
+        """Release a claim in review (warnings only) to the ready queue.
+
+        Raises:
+            ReviewError: the claim is not in review (errors hold it, or it is
+                already ready, parked or exported).
+        """
+        note = _require_reason(note)
+        with Session(self.engine) as session:
+            status = self._claim(session, claim_id).status
+        if status != ClaimStatus.REVIEW.value:
+            raise ReviewError(
+                f"claim {claim_id} is {status}; only a claim in review (warnings "
+                "only) can be approved"
+            )
+        decision = DecisionRecord(
+            claim_id=claim_id, kind="approve", reason=note, user=self.user
+        )
+        return self._decide(claim_id, decision, "approve", {"reason": note})
+
+    def note(self, claim_id: int, text: str) -> None:
+        """Add a note to the claim's history; the claim itself does not change."""
+        text = _require_reason(text)
+        with Session(self.engine) as session:
+            self._claim(session, claim_id)
+            self._record(session, "note", claim_id, {"note": text})
+            session.commit()
+        log.info("note on claim %s", claim_id)
+
+    def assign(self, claim_id: int, user: str) -> None:
+        """Give the claim to ``user`` to work (empty: to nobody), with an audit
+        event naming who had it before."""
+        user = user.strip()
+        with Session(self.engine) as session:
+            claim = self._claim(session, claim_id)
+            before = claim.assigned_to
+            claim.assigned_to = user
+            claim.version += 1
+            session.add(claim)
+            self._record(session, "assign", claim_id, {"to": user, "from": before})
+            session.commit()
+        log.info("claim %s assigned", claim_id)
 
     def export(self, out: Path) -> ExportReport:
         """Write every ready claim to ``out`` as one pyx12-validated interchange."""
@@ -535,6 +722,10 @@ class Workspace:
         return file_issues
 
 
+_NEWEST = 2**62
+"""A claim id above every stored one: at import, every stored claim is earlier."""
+
+
 class _ClaimStore:
     """Builds imported claims and inserts them a chunk at a time.
 
@@ -584,8 +775,11 @@ class _ClaimStore:
         for ingested, record in zip(self.pending, records, strict=True):
             assert record.id is not None
             claim = ClaimRecord(encounter_id=record.id, status=ClaimStatus.HELD.value)
+            # History is what earlier imports stored; claims earlier in the
+            # same chunk are not seen until the claim is next rebuilt.
+            facts = history_facts(session, _NEWEST, ingested.encounter)
             result = build_claim(
-                ingested.encounter, self.rule_set, [], today=self.today
+                ingested.encounter, self.rule_set, [], today=self.today, facts=facts
             )
             claim_ops.add_read_findings(result, record.read_issues_json, [])
             claim_ops.summarize(claim, result, [])
@@ -595,6 +789,7 @@ class _ClaimStore:
         for claim, result in claims:
             assert claim.id is not None
             findings.extend(claim_ops.finding_rows(claim.id, result))
+            save_line_keys(session, claim.id, result.encounter)
             self.held += claim.status == ClaimStatus.HELD.value
         if findings:
             session.execute(insert(FindingRecord), findings)
@@ -655,6 +850,54 @@ def _file_digest(path: Path) -> str:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def _try_value(
+    received: Encounter,
+    result: BuildResult,
+    edits: Sequence[tuple[str, Any]],
+    kind: str,
+    path: str,
+    value: Any,
+) -> None:
+    """Refuse an edit or override that cannot apply, before it is kept or staged.
+
+    An edit corrects the encounter as received (with the earlier edits, so a group
+    an edit created can be edited next) and the rules run again on it. An
+    override replaces a value a rule set, after the rules: it is refused for a
+    value no rule changed, since the rules would still judge the original.
+
+    Raises:
+        ReviewError: the path names no field, the value does not fit it, or an
+            override names a value no rule changed.
+    """
+    if kind == "override" and not _rule_changed(result, path):
+        raise ReviewError(
+            f"no rule changed {path} on this claim, so there is nothing to "
+            "override; edit the field instead (E in the console, claimtui edit) "
+            "and the rules run again on the corrected value"
+        )
+    base = with_edits(received, edits) if kind == "edit" else result.encounter
+    trial = base.model_copy(deep=True)
+    try:
+        set_path(trial, path, value)
+    except PathError as error:
+        raise ReviewError(str(error)) from None
+    except ValidationError as error:
+        problem = error.errors()[0]["msg"] if error.errors() else str(error)
+        raise ReviewError(f"{path}: the value does not fit ({problem})") from None
+
+
+def _rule_changed(result: BuildResult, path: str) -> bool:
+    """True when a rule (not a person) changed ``path`` or a value inside it."""
+    for change in result.changes:
+        if change.rule_id in ("edit", "override"):
+            continue
+        if change.path == path or change.path.startswith((path + ".", path + "[")):
+            return True
+        if path.startswith((change.path + ".", change.path + "[")):
+            return True
+    return False
 
 
 def _require_reason(reason: str) -> str:

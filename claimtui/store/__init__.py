@@ -16,6 +16,7 @@ from claimtui.store.tables import (
     ExportBatch,
     FindingRecord,
     ImportBatch,
+    ServiceLineKey,
     utc_now,
 )
 
@@ -29,6 +30,7 @@ __all__ = [
     "ExportBatch",
     "FindingRecord",
     "ImportBatch",
+    "ServiceLineKey",
     "StoreError",
     "default_database_path",
     "open_engine",

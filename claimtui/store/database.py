@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlmodel import SQLModel, create_engine
@@ -113,6 +113,7 @@ def open_engine(url: str | None = None) -> Engine:
         if is_sqlite:
             event.listen(engine, "connect", _sqlite_pragmas)
         SQLModel.metadata.create_all(engine)
+        _add_missing_columns(engine)
         _install_append_only(engine)
     except SQLAlchemyError as error:
         raise StoreError(
@@ -121,6 +122,48 @@ def open_engine(url: str | None = None) -> Engine:
         ) from None
     log.info("database opened (%s)", parsed.get_backend_name())
     return engine
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Add columns a newer version defines to tables an older version created.
+
+    ``create_all`` makes missing tables but leaves existing ones alone. Every
+    column added since the first release has a default, so adding it with that
+    default keeps old rows valid; the next rebuild of a claim fills it in.
+    """
+    inspector = inspect(engine)
+    with engine.begin() as connection:
+        for table in SQLModel.metadata.sorted_tables:
+            if not inspector.has_table(table.name):
+                continue
+            present = {column["name"] for column in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name in present or column.default is None:
+                    continue
+                default = _sql_literal(getattr(column.default, "arg", None))
+                if default is None:
+                    continue
+                kind = column.type.compile(dialect=engine.dialect)
+                connection.execute(
+                    text(
+                        f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" '
+                        f"{kind} NOT NULL DEFAULT {default}"
+                    )
+                )
+                log.info("added column %s.%s", table.name, column.name)
+            for index in table.indexes:
+                index.create(connection, checkfirst=True)
+
+
+def _sql_literal(value: object) -> str | None:
+    """A constant default as SQL text; None for defaults that are not constants."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    return None
 
 
 def _install_append_only(engine: Engine) -> None:

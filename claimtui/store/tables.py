@@ -79,6 +79,12 @@ class ClaimRecord(SQLModel, table=True):
     payer_id: str = Field(default="", index=True)
     claim_filing_code: str = ""
     kind: str = Field(default="", index=True, description="WC, AA, OA or empty.")
+    frequency_code: str = Field(
+        default="", description="CLM05-3: 1 original, 7 replacement, 8 void."
+    )
+    assigned_to: str = Field(
+        default="", index=True, description="Who works the claim; empty: nobody."
+    )
     total_charge: Decimal = Field(
         default=Decimal(0), sa_column=Column(Numeric(12, 2), nullable=False)
     )
@@ -157,3 +163,30 @@ class ControlCounter(SQLModel, table=True):
 
     name: str = Field(primary_key=True)
     value: int = 0
+
+
+class ServiceLineKey(SQLModel, table=True):
+    """One built service line, keyed for finding a patient's other claims.
+
+    Duplicate (CODE-07) and frequency (CODE-08) rules compare a claim with the
+    patient's earlier claims; this table answers that with one indexed query.
+    The patient is a hash of member id, name and birth date, never the values.
+    """
+
+    __tablename__ = "service_line_key"
+
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(foreign_key="claim.id", index=True)
+    patient_key: str = Field(index=True)
+    service_date: dt.date | None = None
+    procedure_code: str = ""
+    modifiers: str = Field(default="", description="Space-separated modifiers.")
+    provider_npi: str = Field(default="", description="Rendering, else billing NPI.")
+    patient_control_number: str = ""
+    frequency_code: str = ""
+    charge: Decimal = Field(
+        default=Decimal(0), sa_column=Column(Numeric(12, 2), nullable=False)
+    )
+    units: Decimal = Field(
+        default=Decimal(1), sa_column=Column(Numeric(12, 3), nullable=False)
+    )

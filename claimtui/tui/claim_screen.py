@@ -1,15 +1,16 @@
-"""The claim screen: one claim's encounter, rules and segments, and the actions a
-biller takes on it (exempt a rule, override a value).
+"""The claim screen: one claim's encounter, rules, segments and history, and the
+actions a biller takes on it (exempt, override, edit, approve, park, note).
 
-Every action goes through the review layer, which stores the decision with its
-reason, writes the audit event and rebuilds the claim; this screen then draws the
-rebuilt claim it gets back.
+Actions are staged, not stored: the app keeps them until ``$`` commits them. The
+screen draws ``Workspace.preview``, the claim rebuilt with its stored decisions
+plus the staged ones, so every keypress shows the claim as it would be. ``u``
+drops the last staged action on the claim and ``U`` all of them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import events
@@ -19,11 +20,17 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from claimtui.review import ClaimDetail, ClaimRow, ReviewError, Workspace
+from claimtui.review.queues import queue_title
+from claimtui.review.staging import ActionKind, StagedAction
 from claimtui.tui.detail import DetailArea
 from claimtui.tui.dialogs import OverridePrompt, OverrideRequest, ReasonPrompt
 from claimtui.tui.panes import show_value
+from claimtui.tui.prompts import LinePrompt
 from claimtui.tui.queue_view import QueueView
 from claimtui.tui.status import StatusLine, StatusState
+
+if TYPE_CHECKING:
+    from claimtui.tui.app import ClaimApp
 
 WIDE = 160
 """From this width the panes stand side by side."""
@@ -33,31 +40,37 @@ class ClaimScreen(Screen[None]):
     """One claim, full screen, opened from the queue."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "focus_pane(1)", "Encounter", id="claim.pane-encounter"),
-        Binding("2", "focus_pane(2)", "Rules", id="claim.pane-rules"),
-        Binding("3", "focus_pane(3)", "Segments", id="claim.pane-segments"),
-        Binding("z", "toggle_maximize", "Maximise pane", id="claim.maximize"),
-        Binding("J", "step(1)", "Next claim", id="claim.next"),
-        Binding("K", "step(-1)", "Previous claim", id="claim.previous"),
-        Binding("e", "exempt", "Exempt rule", id="claim.exempt"),
-        Binding("x", "override", "Override value", id="claim.override"),
-        Binding("q,escape", "back", "Back to queue", id="claim.back"),
+        Binding(
+            "1", "focus_pane(1)", "Encounter", show=False, id="claim.pane-encounter"
+        ),
+        Binding("2", "focus_pane(2)", "Rules", show=False, id="claim.pane-rules"),
+        Binding("3", "focus_pane(3)", "Segments", show=False, id="claim.pane-segments"),
+        Binding("4", "focus_pane(4)", "History", show=False, id="claim.pane-history"),
+        Binding(
+            "z", "toggle_maximize", "Maximise pane", show=False, id="claim.maximize"
+        ),
+        Binding("J", "step(1)", "Next claim", show=False, id="claim.next"),
+        Binding("K", "step(-1)", "Previous claim", show=False, id="claim.previous"),
+        Binding("e", "exempt", "Exempt", id="claim.exempt"),
+        Binding("x", "override", "Override", id="claim.override"),
+        Binding("E", "edit", "Edit field", show=False, id="claim.edit"),
+        Binding("a", "approve", "Approve", id="claim.approve"),
+        Binding("p", "park", "Park", id="claim.park"),
+        Binding("i", "note", "Note", show=False, id="claim.note"),
+        Binding("u", "undo", "Undo", id="claim.undo"),
+        Binding("U", "undo_claim", "Undo all", show=False, id="claim.undo-all"),
+        Binding("dollar_sign", "commit", "Commit", id="claim.commit"),
+        Binding("q,escape", "back", "Back", id="claim.back"),
     ]
 
     def __init__(
-        self,
-        workspace: Workspace,
-        queue_view: QueueView,
-        row: ClaimRow,
-        *,
-        read_only: bool = False,
+        self, workspace: Workspace, queue_view: QueueView, row: ClaimRow
     ) -> None:
         super().__init__()
         self.workspace = workspace
         self.queue_view = queue_view
         self.row = row
         """The queue row the claim was opened from."""
-        self.read_only = read_only
         self.detail: ClaimDetail | None = None
         self.left_queue = False
         """The claim left the queue after an action; the cursor already stands on
@@ -82,16 +95,43 @@ class ClaimScreen(Screen[None]):
     def on_resize(self, event: events.Resize) -> None:
         self._arrange(event.size.width)
 
+    @property
+    def console(self) -> ClaimApp:
+        """The app, with its staged actions."""
+        from claimtui.tui.app import ClaimApp
+
+        assert isinstance(self.app, ClaimApp)
+        return self.app
+
+    @property
+    def staged(self) -> list[StagedAction]:
+        """The actions staged on this claim."""
+        return self.console.staging.for_claim(self.row.id)
+
     def load(self, row: ClaimRow) -> None:
-        """Show the claim of ``row``."""
+        """Show the claim of ``row``, with its staged actions applied."""
         self.row = row
         self.left_queue = False
+        self.reload()
+
+    def reload(self) -> None:
+        """Build the claim again (stored decisions plus staged) and draw it."""
+        staged = self.staged
         try:
-            detail = self.workspace.claim_detail(row.id)
+            if staged:
+                detail = self.workspace.preview(self.row.id, staged)
+            else:
+                detail = self.workspace.claim_detail(self.row.id)
         except ReviewError as error:
             self.notify(str(error), severity="error")
             return
+        if not staged and not self.left_queue:
+            self._note_left_queue()
         self._show(detail)
+
+    def refresh_state(self) -> None:
+        """Redraw after staging changed elsewhere (undo, commit)."""
+        self._show_status()
 
     def action_focus_pane(self, number: int) -> None:
         self.detail_area.focus_pane(number)
@@ -121,7 +161,7 @@ class ClaimScreen(Screen[None]):
         self.load(row)
 
     def action_exempt(self) -> None:
-        if self._refuse_when_read_only():
+        if self.console.refuse_when_read_only():
             return
         line = self.detail_area.rules_pane.rules_list.selected
         if line is None:
@@ -134,7 +174,7 @@ class ClaimScreen(Screen[None]):
         self.app.push_screen(ReasonPrompt(question), self._exempt_with(rule_id))
 
     def action_override(self) -> None:
-        if self._refuse_when_read_only():
+        if self.console.refuse_when_read_only():
             return
         line = self.detail_area.rules_pane.rules_list.selected
         path, value, rule_id = "", "", ""
@@ -144,58 +184,146 @@ class ClaimScreen(Screen[None]):
             rule_id = line.rule_id
         title = f"Override a value on claim {self.row.patient_control_number}"
         self.app.push_screen(
-            OverridePrompt(title, path, value), self._override_with(rule_id)
+            OverridePrompt(title, path, value), self._set_with("override", rule_id)
         )
+
+    def action_edit(self) -> None:
+        if self.console.refuse_when_read_only():
+            return
+        title = (
+            f"Edit a field of claim {self.row.patient_control_number} "
+            "(before rules run)"
+        )
+        self.app.push_screen(OverridePrompt(title), self._set_with("edit", ""))
+
+    def action_approve(self) -> None:
+        if self.console.refuse_when_read_only() or self.detail is None:
+            return
+        if self.detail.status != "review":
+            self.notify(
+                f"This claim is {self.detail.status}: only a claim in review "
+                "(warnings only) can be approved.",
+                severity="warning",
+            )
+            return
+        prompt = LinePrompt(
+            "Approve (release to ready); note:",
+            placeholder="approved",
+        )
+        self.app.push_screen(prompt, self._stage_text("approve", "approved"))
+
+    def action_park(self) -> None:
+        if self.console.refuse_when_read_only():
+            return
+        prompt = LinePrompt("Park this claim; note:", allow_empty=False)
+        self.app.push_screen(prompt, self._stage_text("park"))
+
+    def action_note(self) -> None:
+        if self.console.refuse_when_read_only():
+            return
+        prompt = LinePrompt("Note on this claim:", allow_empty=False)
+        self.app.push_screen(prompt, self._stage_text("note"))
+
+    def stage_assign(self, user: str) -> None:
+        """Stage assigning this claim to ``user`` (yourself when empty)."""
+        if self.console.refuse_when_read_only():
+            return
+        user = user or self.workspace.user
+        self._stage(
+            StagedAction(self.row.id, "assign", f"assigned to {user}", value=user)
+        )
+
+    def action_undo(self) -> None:
+        undone = self.console.staging.undo_last(self.row.id)
+        if undone is None:
+            self.notify("Nothing is staged on this claim.")
+            return
+        self.notify(f"Unstaged {undone.describe()}.")
+        self.reload()
+        self.console.refresh_screens()
+
+    def action_undo_claim(self) -> None:
+        dropped = self.console.staging.undo_claim(self.row.id)
+        self.notify(f"Unstaged {dropped} changes on this claim.")
+        self.reload()
+        self.console.refresh_screens()
+
+    def action_commit(self) -> None:
+        self.console.commit_staged()
+
+    def _stage_text(
+        self, kind: ActionKind, default: str = ""
+    ) -> Callable[[str | None], None]:
+        def stage(text: str | None) -> None:
+            if text is None:
+                return
+            self._stage(StagedAction(self.row.id, kind, text or default))
+
+        return stage
 
     def _exempt_with(self, rule_id: str) -> Callable[[str | None], None]:
         def exempt(reason: str | None) -> None:
-            if reason is None or self.detail is None:
+            if reason is None:
                 return
-            claim_id = self.detail.id
-            self._apply(
-                lambda: self.workspace.exempt(claim_id, rule_id, reason),
-                f"Rule {rule_id} exempted.",
-            )
+            self._stage(StagedAction(self.row.id, "exempt", reason, rule_id=rule_id))
             self.detail_area.rules_pane.rules_list.select_rule(rule_id)
 
         return exempt
 
-    def _override_with(self, rule_id: str) -> Callable[[OverrideRequest | None], None]:
-        def override(request: OverrideRequest | None) -> None:
-            if request is None or self.detail is None:
+    def _set_with(
+        self, kind: ActionKind, rule_id: str
+    ) -> Callable[[OverrideRequest | None], None]:
+        def set_value(request: OverrideRequest | None) -> None:
+            if request is None:
                 return
-            claim_id = self.detail.id
-            self._apply(
-                lambda: self.workspace.override(
-                    claim_id, request.path, request.value, request.reason, rule_id
-                ),
-                f"{request.path} set to {request.value!r}.",
+            action = StagedAction(
+                self.row.id,
+                kind,
+                request.reason,
+                rule_id=rule_id,
+                path=request.path,
+                value=request.value,
             )
+            self._stage(action)
 
-        return override
+        return set_value
 
-    def _apply(self, action: Callable[[], ClaimDetail], done: str) -> None:
-        """Run a review action, draw the rebuilt claim, and say what happened."""
+    def _stage(self, action: StagedAction) -> None:
+        """Stage ``action`` and draw the claim as it would be; a value that does
+        not fit is refused here, not at commit."""
+        staged = [*self.staged, action]
         try:
-            detail = action()
+            detail = self.workspace.preview(self.row.id, staged)
         except ReviewError as error:
-            self.notify(str(error), title="Not changed", severity="error")
+            self.notify(str(error), title="Not staged", severity="error")
             return
-        message = f"{done} Claim is now {detail.status}."
-        if not self.left_queue and not self.queue_view.contains(self.row):
+        self.console.staging.stage(action)
+        self._show(detail)
+        self.console.refresh_screens()
+        self.notify(
+            f"Staged {action.describe()}: claim would be {detail.status}. "
+            "$ commits · u undoes.",
+            title="Staged",
+        )
+
+    def _note_left_queue(self) -> None:
+        if not self.queue_view.contains(self.row):
             self.left_queue = True
             self.queue_view.reload()
-            message += f" It has left the {self.queue_view.queue} queue."
-        self._show(detail)
-        self.notify(message)
+            self.notify(f"The claim has left the {self.queue_view.queue} queue.")
 
     def _show(self, detail: ClaimDetail) -> None:
         self.detail = detail
-        self.detail_area.show(detail)
+        staged = self.staged
+        self.detail_area.show(detail, staged)
         title = Text(" Claim ", style="bold")
         title.append(f"{self.row.patient_control_number}", style="bold")
         title.append(f"  {self.row.patient_name}  ·  {self.row.payer_name}")
         title.append(f"  ·  {detail.status}")
+        if staged:
+            title.append(f"  ·  {len(staged)} staged", style="bold reverse")
+        if detail.assigned_to:
+            title.append(f"  ·  {detail.assigned_to}")
         if self.left_queue:
             title.append(f"  ·  not in {self.queue_view.queue}")
         self.query_one("#claim-title", Static).update(title)
@@ -205,18 +333,17 @@ class ClaimScreen(Screen[None]):
         view = self.queue_view
         self.query_one(StatusLine).show_state(
             StatusState(
-                queue=view.queue,
+                queue=queue_title(view.queue),
                 position=view.cursor + 1 if view.total else 0,
                 shown=view.total,
-                total=view.total,
-                read_only=self.read_only,
+                total=view.queue_total,
+                limit=view.limit,
+                search=view.search,
+                tagged=len(self.console.tags),
+                staged=len(self.console.staging),
+                read_only=self.console.read_only,
             )
         )
 
     def _arrange(self, width: int) -> None:
         self.detail_area.arrangement = "columns" if width >= WIDE else "stacked"
-
-    def _refuse_when_read_only(self) -> bool:
-        if self.read_only:
-            self.notify("Read-only: claims cannot be changed.", severity="warning")
-        return self.read_only

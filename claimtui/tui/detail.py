@@ -7,6 +7,7 @@ them side by side when there is room.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 from textual.app import ComposeResult
@@ -15,7 +16,14 @@ from textual.reactive import reactive
 from textual.widgets import Tab, Tabs
 
 from claimtui.review import ClaimDetail
-from claimtui.tui.panes import EncounterPane, Pane, RulesPane, SegmentsPane
+from claimtui.review.staging import StagedAction
+from claimtui.tui.panes import (
+    EncounterPane,
+    HistoryPane,
+    Pane,
+    RulesPane,
+    SegmentsPane,
+)
 
 Arrangement = Literal["stacked", "columns", "tabbed"]
 
@@ -27,18 +35,21 @@ class DetailArea(Vertical):
     """stacked: one above the other; columns: side by side; tabbed: one at a time."""
 
     active: reactive[int] = reactive(1)
-    """Number of the pane shown when tabbed (1 Encounter, 2 Rules, 3 Segments)."""
+    """Number of the pane shown when tabbed (1 Encounter, 2 Rules, 3 Segments,
+    4 History)."""
 
     def compose(self) -> ComposeResult:
         yield Tabs(
             Tab("1 Encounter", id="tab-1"),
             Tab("2 Rules", id="tab-2"),
             Tab("3 Segments", id="tab-3"),
+            Tab("4 History", id="tab-4"),
         )
         with Vertical(classes="panes"):
             yield EncounterPane(id="pane-1")
             yield RulesPane(id="pane-2")
             yield SegmentsPane(id="pane-3")
+            yield HistoryPane(id="pane-4")
 
     @property
     def panes(self) -> list[Pane]:
@@ -51,13 +62,18 @@ class DetailArea(Vertical):
         return self.query_one(RulesPane)
 
     def pane(self, number: int) -> Pane:
-        """Pane ``number`` (1 to 3)."""
+        """Pane ``number`` (1 to 4)."""
         return self.query_one(f"#pane-{number}", Pane)
 
-    def show(self, detail: ClaimDetail | None) -> None:
-        """Draw ``detail`` in every pane."""
+    def show(
+        self, detail: ClaimDetail | None, staged: Sequence[StagedAction] = ()
+    ) -> None:
+        """Draw ``detail`` in every pane; history lists ``staged`` actions too."""
         for pane in self.panes:
-            pane.show(detail)
+            if isinstance(pane, HistoryPane):
+                pane.show(detail, staged)
+            else:
+                pane.show(detail)
 
     def focus_pane(self, number: int) -> None:
         """Show pane ``number`` and give it the keyboard."""

@@ -123,18 +123,32 @@ class QueuePicker(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         width = max((len(queue.title) for queue in self.queues), default=10)
-        options = [
-            Option(f"{queue.title:<{width}}  {queue.count:>7,}", id=queue.name)
-            for queue in self.queues
-        ]
+        width = min(width, 48)
+        options: list[Option] = []
+        group = None
+        for queue in self.queues:
+            if queue.group != group:
+                group = queue.group
+                options.append(
+                    Option(Text(group or "Other", style="bold"), disabled=True)
+                )
+            title = (
+                queue.title
+                if len(queue.title) <= width
+                else queue.title[: width - 1] + "…"
+            )
+            options.append(
+                Option(f"  {title:<{width}}  {queue.count:>7,}", id=queue.name)
+            )
         with Vertical(classes="dialog"):
             yield Label("Change queue", classes="dialog-title")
             yield OptionList(*options, id="queues")
+            yield Static("enter show · ↑ ↓ move · esc cancel", classes="dialog-hint")
 
     def on_mount(self) -> None:
         queue_list = self.query_one(OptionList)
-        for index, queue in enumerate(self.queues):
-            if queue.name == self.current:
+        for index in range(queue_list.option_count):
+            if queue_list.get_option_at_index(index).id == self.current:
                 queue_list.highlighted = index
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -166,7 +180,8 @@ def describe_bindings(
 class HelpScreen(ModalScreen[ActiveBinding | None]):
     """Every key of the screen it was opened from, read from the live bindings.
 
-    Typing filters the list; enter runs the highlighted key's action.
+    Typing filters the list; enter runs the highlighted key's action. Each line
+    ends with the binding's id, the name to remap it by in the config file.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -226,6 +241,8 @@ class HelpScreen(ModalScreen[ActiveBinding | None]):
                 continue
             line = Text(f"{keys:<{width}}  ", style="bold")
             line.append(description, style="" if active.enabled else "dim")
+            if active.binding.id:
+                line.append(f"  {active.binding.id}", style="dim italic")
             self.shown.append(active)
             options.append(Option(line))
         keys_list = self.query_one(OptionList)

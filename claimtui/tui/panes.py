@@ -7,6 +7,8 @@ panes serve the claim screen and the detail area beside the queue.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -20,6 +22,7 @@ from textual.widgets.option_list import Option
 
 from claimtui.model import Change, Finding, RuleTrace
 from claimtui.review import ClaimDetail
+from claimtui.review.staging import StagedAction
 
 SEVERITY_LETTER = {"error": "E", "warning": "W", "info": "I"}
 """Findings carry their severity as a letter, never as colour alone."""
@@ -346,3 +349,69 @@ class SegmentsPane(Pane):
             mark = f" {CHANGED_MARK}" if changed else ""
             text.append(f"{segment.id}{position:02d} {source}{mark}  ")
         provenance.update(text)
+
+
+def _event_detail(detail_json: str) -> str:
+    """The words of an audit event worth reading: rule, field, reason, note."""
+    try:
+        detail = json.loads(detail_json)
+    except ValueError:
+        return ""
+    if not isinstance(detail, dict):
+        return ""
+    parts = []
+    for key in ("rule_id", "path", "to", "kind"):
+        if detail.get(key):
+            parts.append(f"{key.replace('_id', '')} {detail[key]}")
+    words = detail.get("reason") or detail.get("note")
+    if words:
+        parts.append(f"“{words}”")
+    return "  ".join(parts)
+
+
+def history_lines(
+    detail: ClaimDetail, staged: Sequence[StagedAction] = ()
+) -> list[Text]:
+    """The history pane's lines: staged actions first, then audit events, newest
+    first."""
+    lines = []
+    for action in reversed(staged):
+        line = Text("staged           ", style="bold")
+        line.append(action.describe())
+        if action.reason:
+            line.append(f"  “{action.reason}”")
+        lines.append(line)
+    for event in detail.audit:
+        line = Text(f"{event.at:%Y-%m-%d %H:%M} ", style="dim")
+        line.append(f"{event.action:<8}", style="bold")
+        line.append(f" {event.user}  {_event_detail(event.detail)}")
+        lines.append(line)
+    if not lines:
+        lines.append(Text("No decisions, notes or events yet.", style="dim"))
+    return lines
+
+
+class HistoryPane(Pane):
+    """4 History: staged actions, then the claim's audit events, newest first."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(4, "History", id=id)
+
+    def compose(self) -> ComposeResult:
+        yield PaneList()
+
+    @property
+    def focus_target(self) -> Widget:
+        return self.query_one(PaneList)
+
+    def show(
+        self, detail: ClaimDetail | None, staged: Sequence[StagedAction] = ()
+    ) -> None:
+        history = self.query_one(PaneList)
+        if detail is None:
+            history.clear_options()
+            self.border_subtitle = ""
+            return
+        history.set_options([Option(line) for line in history_lines(detail, staged)])
+        decisions = len(detail.decisions)
+        self.border_subtitle = f"{decisions} decisions · {len(staged)} staged"

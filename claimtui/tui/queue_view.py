@@ -8,6 +8,8 @@ on large queues.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from typing import ClassVar
 
 from rich.segment import Segment
@@ -22,7 +24,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
 
-from claimtui.review import ClaimRow, Workspace
+from claimtui.review import ClaimRow, ReviewError, Workspace
 from claimtui.tui.columns import Column, format_header, format_row, layout_columns
 from claimtui.tui.window import DEFAULT_PAGE, RowWindow
 
@@ -52,6 +54,7 @@ class QueueView(ScrollView, can_focus=True):
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "queue-view--cursor",
         "queue-view--held",
+        "queue-view--match",
         "queue-view--placeholder",
     }
 
@@ -96,6 +99,14 @@ class QueueView(ScrollView, can_focus=True):
         self.columns: list[Column] = layout_columns(80)
         self.header: Widget | None = None
         """A widget to redraw when the columns change (the header line)."""
+        self.queue_total = self.window.total
+        """Claims in the queue, whatever the limit."""
+        self.search = ""
+        """The search pattern whose matches are highlighted; empty for none."""
+        self._matches: set[int] = set()
+        self._checked: set[int] = set()
+        self.marks: Callable[[int], str] | None = None
+        """Extra flag letters for a claim id (``*`` tagged, ``+`` staged)."""
 
     @property
     def queue(self) -> str:
@@ -104,8 +115,13 @@ class QueueView(ScrollView, can_focus=True):
 
     @property
     def total(self) -> int:
-        """Claims in the queue."""
+        """Claims shown: in the queue and under the limit."""
         return self.window.total
+
+    @property
+    def limit(self) -> str:
+        """The limit pattern; empty when the whole queue shows."""
+        return self.window.pattern
 
     @property
     def window_size(self) -> int:
@@ -137,17 +153,56 @@ class QueueView(ScrollView, can_focus=True):
         if self.header is not None:
             self.header.refresh()
 
-    def show_queue(self, queue: str) -> None:
-        """Show another queue from its first claim."""
-        self.window = RowWindow(self.workspace, queue, page=self.page)
+    def show_queue(self, queue: str, pattern: str = "") -> None:
+        """Show a queue (under a limit ``pattern``) from its first claim.
+
+        Raises:
+            ReviewError: no such queue, or the pattern cannot be read.
+        """
+        window = RowWindow(self.workspace, queue, page=self.page, pattern=pattern)
+        self.window = window
+        self.queue_total = self.workspace.count(queue) if pattern else window.total
         self._update_virtual_size()
         self.scroll_to(y=0, animate=False, immediate=True)
         self.cursor = 0
         self.refresh()
 
+    def set_limit(self, pattern: str) -> None:
+        """Show only claims matching ``pattern``, keeping the cursor's claim in
+        view when it still shows.
+
+        Raises:
+            ReviewError: the pattern cannot be read.
+        """
+        current = self.current_row
+        self.show_queue(self.queue, pattern)
+        if current is not None:
+            self.go_to(current.id)
+
+    def set_search(self, pattern: str) -> None:
+        """Highlight claims matching ``pattern`` (nothing is hidden)."""
+        self.search = pattern
+        self._matches = set()
+        self._checked = set()
+        self.refresh()
+
+    def go_to(self, claim_id: int) -> bool:
+        """Put the cursor on the claim; False when it does not show here."""
+        index = self.workspace.position(self.queue, claim_id, self.limit)
+        row = self.window.row(index)
+        if row is None or row.id != claim_id:
+            return False
+        self.cursor = index
+        return True
+
     def reload(self) -> None:
         """Fetch the rows again (claims may have left the queue) and recount."""
         self.window.reload()
+        self.queue_total = (
+            self.workspace.count(self.queue) if self.limit else self.window.total
+        )
+        self._checked = set()
+        self._matches = set()
         self._update_virtual_size()
         self.cursor = min(self.cursor, max(0, self.total - 1))
         self.refresh()
@@ -197,7 +252,21 @@ class QueueView(ScrollView, can_focus=True):
     def render_lines(self, crop: Region) -> list[Strip]:
         top = int(self.scroll_y) + crop.y
         self.window.ensure(top, top + crop.height)
+        if self.search:
+            self._check_matches()
         return super().render_lines(crop)
+
+    def _check_matches(self) -> None:
+        """Ask once per held row whether it matches the search."""
+        unchecked = [row.id for row in self.window.rows if row.id not in self._checked]
+        if not unchecked:
+            return
+        try:
+            self._matches |= self.workspace.matching(unchecked, self.search)
+        except ReviewError:
+            self.search = ""
+            return
+        self._checked.update(unchecked)
 
     def render_line(self, y: int) -> Strip:
         index = int(self.scroll_y) + y
@@ -212,6 +281,9 @@ class QueueView(ScrollView, can_focus=True):
         if row is None:
             style = self.get_component_rich_style("queue-view--placeholder")
             return Strip([Segment(" " * width, style)], width)
+        marks = self.marks(row.id) if self.marks is not None else ""
+        if marks:
+            row = replace(row, flags=marks + row.flags)
         text = format_row(self.columns, row)
         return Strip([Segment(text, self._row_style(index, row))]).adjust_cell_length(
             width, self.rich_style
@@ -221,6 +293,8 @@ class QueueView(ScrollView, can_focus=True):
         style = self.rich_style
         if row.errors:
             style += self.get_component_rich_style("queue-view--held")
+        if row.id in self._matches:
+            style += self.get_component_rich_style("queue-view--match")
         if index == self.cursor:
             style += self.get_component_rich_style("queue-view--cursor")
         return style

@@ -26,23 +26,36 @@ class StatusState:
     """Claims in the queue."""
     limit: str = ""
     """The active limit pattern; empty when none."""
+    search: str = ""
+    """The search pattern highlighted; empty when none."""
     tagged: int = 0
     """Claims tagged for a bulk action."""
     staged: int = 0
     """Changes staged and not yet committed."""
     read_only: bool = False
     """Started read-only: no action changes a claim."""
+    mode: str = ""
+    """A pending key sequence, e.g. ``;`` waiting for the action for tagged."""
 
 
 def status_text(state: StatusState) -> Text:
     """The status line for ``state``."""
     text = Text(" ")
+    if state.mode:
+        text.append(state.mode, style="bold reverse")
+        text.append(" │ ")
     text.append(state.queue, style="bold")
-    text.append(f" │ {state.limit or 'no limit'}")
-    text.append(f" │ {state.position}/{state.shown}")
+    if state.limit:
+        text.append(" │ limit ")
+        text.append(state.limit, style="bold reverse")
+    else:
+        text.append(" │ no limit")
+    if state.search:
+        text.append(f" │ /{state.search}")
+    text.append(f" │ {state.position:,}/{state.shown:,}")
     if state.shown != state.total:
-        text.append(f" of {state.total}")
-    text.append(f" │ tagged {state.tagged} │ staged {state.staged}")
+        text.append(f" of {state.total:,}")
+    text.append(f" │ tagged {state.tagged:,} │ staged {state.staged:,}")
     if state.read_only:
         text.append(" │ ")
         text.append("READ-ONLY", style="bold reverse")

@@ -32,18 +32,25 @@ class RowWindow:
     """At most ``cap`` consecutive rows of one queue, and where they start."""
 
     def __init__(
-        self, workspace: Workspace, queue: str, *, page: int = DEFAULT_PAGE
+        self,
+        workspace: Workspace,
+        queue: str,
+        *,
+        page: int = DEFAULT_PAGE,
+        pattern: str = "",
     ) -> None:
         self.workspace = workspace
         self.queue = queue
+        self.pattern = pattern
+        """The limit: only claims of the queue matching it are held and counted."""
         self.page = page
         self.cap = page * PAGES_KEPT
         """The most rows the window ever holds."""
         self.rows: list[ClaimRow] = []
         self.start = 0
         """Queue index of ``rows[0]``."""
-        self.total = workspace.count(queue)
-        """Claims in the queue when last counted."""
+        self.total = workspace.count(queue, pattern)
+        """Claims in the queue (under the limit) when last counted."""
 
     @property
     def end(self) -> int:
@@ -85,18 +92,18 @@ class RowWindow:
 
     def reload(self) -> None:
         """Recount and fetch the held rows again, starting at the same place."""
-        self.total = self.workspace.count(self.queue)
+        self.total = self.workspace.count(self.queue, self.pattern)
         if not self.rows:
             return
-        before = self.workspace.claim_rows(self.queue, before=self.rows[0].key, limit=1)
+        before = self._fetch(before=self.rows[0].key, limit=1)
         after_key = before[-1].key if before else None
         if after_key is None:
             self.start = 0
         limit = max(len(self.rows), self.page)
-        self.rows = self.workspace.claim_rows(self.queue, after=after_key, limit=limit)
+        self.rows = self._fetch(after=after_key, limit=limit)
         if not self.rows and self.total:
             self.start = 0
-            self.rows = self.workspace.claim_rows(self.queue, limit=self.page)
+            self.rows = self._fetch(limit=self.page)
         self.total = max(self.total, self.end)
 
     def _distance(self, first: int, stop: int) -> int:
@@ -152,5 +159,5 @@ class RowWindow:
         limit: int,
     ) -> list[ClaimRow]:
         return self.workspace.claim_rows(
-            self.queue, after=after, before=before, limit=limit
+            self.queue, after=after, before=before, limit=limit, pattern=self.pattern
         )

@@ -1,0 +1,102 @@
+"""Public code sets that ship in maintained packages: ICD-10-CM and US ZIP codes.
+
+- ICD-10-CM comes from ``simple-icd-10-cm``, which ships the CMS code list
+  and tabular (its data folder names the release, e.g. April 2026). The list
+  holds chapters, blocks, categories and codes; a code is *billable* when no
+  longer code extends it (full specificity).
+- ZIP codes come from ``zipcodes``, which ships the USPS ZIP list with each
+  code's state. It is checked for the first five digits only: the package has
+  no ZIP+4 data.
+
+Both sets load on first use (about a tenth of a second for ICD-10-CM, a
+little per distinct ZIP), so a rule set that never asks pays nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import warnings
+from importlib.util import find_spec
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+@functools.cache
+def _icd10_codes() -> tuple[frozenset[str], frozenset[str]]:
+    """(every ICD-10-CM item, billable codes), both without decimal points."""
+    lines = _icd10_code_list()
+    items = frozenset(
+        line.split(" ")[0].replace(".", "")
+        for line in lines
+        if line and "-" not in line and not line.isdigit()
+    )
+    # Sorted, any code that extends another comes right after it.
+    ordered = sorted(items)
+    billable = frozenset(
+        code
+        for code, following in zip(ordered, [*ordered[1:], ""], strict=True)
+        if not following.startswith(code)
+    )
+    log.info("ICD-10-CM code set loaded: %d billable codes", len(billable))
+    return items, billable
+
+
+def _icd10_code_list() -> list[str]:
+    # The package parses its whole XML tabular on import (about a second); the
+    # code list it ships beside it is all a validity check needs, so read that.
+    code_list = _icd10_code_list_file()
+    if code_list is not None:
+        return code_list.read_text(encoding="utf-8").splitlines()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import simple_icd_10_cm
+
+    return list(simple_icd_10_cm.get_all_codes(with_dots=False))
+
+
+def _icd10_code_list_file() -> Path | None:
+    """The code list the package ships, found without importing the package."""
+    spec = find_spec("simple_icd_10_cm")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for location in spec.submodule_search_locations:
+        lists = sorted((Path(location) / "data").glob("code-list*.txt"))
+        if lists:
+            return lists[-1]
+    return None
+
+
+def icd10_release() -> str:
+    """The release of the ICD-10-CM list in use, e.g. ``April-2026``."""
+    code_list = _icd10_code_list_file()
+    if code_list is None:
+        return "as shipped by simple-icd-10-cm"
+    return code_list.stem.removeprefix("code-list-")
+
+
+def icd10_known(code: str) -> bool:
+    """True when ``code`` (no decimal point) is any ICD-10-CM item, billable or not."""
+    return isinstance(code, str) and code.replace(".", "") in _icd10_codes()[0]
+
+
+def icd10_billable(code: str) -> bool:
+    """True when ``code`` is a billable ICD-10-CM code (full specificity)."""
+    return isinstance(code, str) and code.replace(".", "") in _icd10_codes()[1]
+
+
+@functools.lru_cache(maxsize=65536)
+def zip_state(code: str) -> str:
+    """The USPS state of a ZIP code's first five digits; empty when unknown."""
+    if not isinstance(code, str) or len(code) < 5 or not code[:5].isdigit():
+        return ""
+    import zipcodes
+
+    matches = zipcodes.matching(code[:5])  # type: ignore[no-untyped-call]
+    return str(matches[0]["state"]) if matches else ""
+
+
+def zip_known(code: str) -> bool:
+    """True when the first five digits of ``code`` are a ZIP code USPS issued."""
+    return bool(zip_state(code))

@@ -1,0 +1,116 @@
+"""Finding claims inside a queue: where a claim stands, the next match, tag sets.
+
+The console searches without hiding anything (``/`` then ``n``), tags every claim
+a pattern matches (``T``) and counts tagged claims the current limit hides. Each
+is one indexed query over the claim table, whatever the queue's size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from sqlalchemy import ColumnElement, and_, true
+from sqlmodel import Session, col, func, select
+
+from claimtui.review.queues import queue_filter
+from claimtui.store import ClaimRecord
+
+CHUNK = 500
+"""Claim ids per ``IN (...)`` list; databases cap the number of parameters."""
+
+
+def _where(name: str, extra: ColumnElement[bool] | None = None) -> ColumnElement[bool]:
+    condition = queue_filter(name)
+    return condition if extra is None else and_(condition, extra)
+
+
+def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
+    batch: list[int] = []
+    for claim_id in ids:
+        batch.append(claim_id)
+        if len(batch) == CHUNK:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def position(
+    session: Session, name: str, claim_id: int, extra: ColumnElement[bool] | None
+) -> int:
+    """How many claims of the queue come before ``claim_id`` (its 0-based index)."""
+    statement = (
+        select(func.count())
+        .select_from(ClaimRecord)
+        .where(_where(name, extra))
+        .where(col(ClaimRecord.id) < claim_id)
+    )
+    return int(session.exec(statement).one())
+
+
+def next_match(
+    session: Session,
+    name: str,
+    search: ColumnElement[bool],
+    *,
+    after: int | None,
+    backward: bool = False,
+    extra: ColumnElement[bool] | None = None,
+) -> int | None:
+    """The id of the next claim matching ``search`` after (or before) ``after``.
+
+    The search wraps round the end of the queue; None when nothing matches.
+    """
+    matching = and_(_where(name, extra), search)
+    claim_id = col(ClaimRecord.id)
+    order = claim_id.desc() if backward else claim_id
+    beyond: ColumnElement[bool] = true()
+    if after is not None:
+        beyond = claim_id < after if backward else claim_id > after
+    for condition in (beyond, true()):
+        statement = (
+            select(ClaimRecord.id).where(matching, condition).order_by(order).limit(1)
+        )
+        found = session.exec(statement).first()
+        if found is not None:
+            return int(found)
+    return None
+
+
+def matching_ids(
+    session: Session, ids: Iterable[int], search: ColumnElement[bool]
+) -> set[int]:
+    """Which of ``ids`` match ``search``."""
+    found: set[int] = set()
+    for batch in _chunks(ids):
+        statement = select(ClaimRecord.id).where(col(ClaimRecord.id).in_(batch), search)
+        found.update(claim_id for claim_id in session.exec(statement) if claim_id)
+    return found
+
+
+def claim_ids(
+    session: Session, name: str, extra: ColumnElement[bool] | None
+) -> list[int]:
+    """Every claim id in the queue (under ``extra``), in queue order."""
+    statement = (
+        select(ClaimRecord.id).where(_where(name, extra)).order_by(col(ClaimRecord.id))
+    )
+    return [claim_id for claim_id in session.exec(statement) if claim_id]
+
+
+def count_among(
+    session: Session,
+    ids: Iterable[int],
+    name: str,
+    extra: ColumnElement[bool] | None,
+) -> int:
+    """How many of ``ids`` the queue shows under ``extra``."""
+    total = 0
+    for batch in _chunks(ids):
+        statement = (
+            select(func.count())
+            .select_from(ClaimRecord)
+            .where(col(ClaimRecord.id).in_(batch), _where(name, extra))
+        )
+        total += int(session.exec(statement).one())
+    return total

@@ -1,0 +1,139 @@
+"""Benchmark: every shipped rule on 10,000 generated claims, and a whole import.
+
+Not collected by pytest (the file name does not start with ``test_``). Run::
+
+    python tests/benchmark_rules.py [--claims 10000] [--no-pyx12] [--profile]
+
+It generates an 837P file with ``../shared/tools/gen837.py`` (fictional data),
+then measures, in one run:
+
+1. reading the file (``claimtui.x12.reader``);
+2. rules and build for every claim with every shipped rule, as claims/s;
+3. the ten slowest rules, by time summed over all claims (``--profile``
+   times each rule separately, which itself adds overhead);
+4. the whole import (read, rules, build, store) into a fresh SQLite database;
+5. pyx12's validation of the same file, the yardstick: the target is an import
+   taking at most a quarter of pyx12's time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import datetime as dt
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from claimtui.engine import build as build_module  # noqa: E402
+from claimtui.engine import build_claim, load_rule_set, shipped_rules_dir  # noqa: E402
+from claimtui.review import Config, Workspace  # noqa: E402
+from claimtui.store import open_engine  # noqa: E402
+from claimtui.x12.reader import read_837p  # noqa: E402
+
+GEN837 = REPO.parent / "shared" / "tools" / "gen837.py"
+# A week after the generator's last service date, so filing limits are not
+# what the run measures.
+TODAY = dt.date(2024, 1, 20)
+
+
+def generate(count: int, folder: Path) -> Path:
+    out = folder / f"gen{count}.837"
+    subprocess.run(
+        [sys.executable, str(GEN837), str(count), "--seed", "11", "-o", str(out)],
+        check=True,
+    )
+    return out
+
+
+def timed(label: str, seconds: float, claims: int) -> None:
+    rate = claims / seconds if seconds else float("inf")
+    print(f"{label:34} {seconds:7.2f} s   {rate:9.0f} claims/s")
+
+
+def slowest_rules(encounters: list, rule_set: object) -> list[tuple[str, float]]:
+    """Time each rule separately by wrapping the engine's per-rule step."""
+    totals: dict[str, float] = collections.defaultdict(float)
+    original = build_module._run_rule
+
+    def measured(rule, claim, exemption, rules):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        try:
+            return original(rule, claim, exemption, rules)
+        finally:
+            totals[rule.id] += time.perf_counter() - started
+
+    build_module._run_rule = measured  # type: ignore[assignment]
+    try:
+        for encounter in encounters:
+            build_claim(encounter, rule_set, today=TODAY)  # type: ignore[arg-type]
+    finally:
+        build_module._run_rule = original  # type: ignore[assignment]
+    return sorted(totals.items(), key=lambda item: item[1], reverse=True)[:10]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--claims", type=int, default=10_000)
+    parser.add_argument("--no-pyx12", action="store_true")
+    parser.add_argument("--profile", action="store_true", help="ten slowest rules")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as temp:
+        folder = Path(temp)
+        path = generate(args.claims, folder)
+        rule_set = load_rule_set([shipped_rules_dir()])
+        print(f"{args.claims} claims, {len(rule_set.rules)} rules, file {path.name}")
+
+        started = time.perf_counter()
+        result = read_837p(path)
+        read_seconds = time.perf_counter() - started
+        encounters = [claim.encounter for claim in result.claims]
+        timed("read", read_seconds, len(encounters))
+
+        started = time.perf_counter()
+        statuses: collections.Counter[str] = collections.Counter()
+        for encounter in encounters:
+            statuses[build_claim(encounter, rule_set, today=TODAY).status.value] += 1
+        build_seconds = time.perf_counter() - started
+        timed("rules + build", build_seconds, len(encounters))
+        print(f"  statuses: {dict(statuses)}")
+
+        if args.profile:
+            print("ten slowest rules (seconds summed over all claims):")
+            for rule_id, seconds in slowest_rules(encounters, rule_set):
+                print(f"  {rule_id:12} {seconds:6.3f} s")
+
+        workspace = Workspace(
+            open_engine(f"sqlite:///{folder / 'bench.sqlite'}"),
+            rule_set,
+            "bench",
+            Config(),
+            TODAY,
+        )
+        started = time.perf_counter()
+        report = workspace.import_path(path)
+        import_seconds = time.perf_counter() - started
+        timed("import (read, rules, build, store)", import_seconds, report.imported)
+
+        if not args.no_pyx12:
+            from claimtui.x12.validate import validate_interchange
+
+            data = path.read_bytes()
+            started = time.perf_counter()
+            validate_interchange(data)
+            pyx12_seconds = time.perf_counter() - started
+            timed("pyx12 validation", pyx12_seconds, len(encounters))
+            ratio = import_seconds / pyx12_seconds
+            verdict = "meets" if ratio <= 0.25 else "misses"
+            print(f"import / pyx12 = {ratio:.2f} ({verdict} the target of 0.25)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

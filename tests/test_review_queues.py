@@ -1,0 +1,89 @@
+"""Queues by status, kind, person, severity, rule and payer, each with its count."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from claimtui.review import ReviewError, Workspace
+from claimtui.review.demo import load_demo
+
+
+@pytest.fixture
+def demo(workspace: Workspace) -> Workspace:
+    load_demo(workspace, count=48)
+    return workspace
+
+
+def test_queue_list_is_grouped_and_every_count_is_the_queue_count(
+    demo: Workspace,
+) -> None:
+    queues = demo.queues()
+    groups = [queue.group for queue in queues]
+    for group in ("Status", "Kind", "People", "Severity", "Rule", "Payer"):
+        assert group in groups
+    for queue in queues:
+        assert queue.count == demo.count(queue.name), queue.name
+
+
+def test_corrected_queue_holds_replacement_claims(demo: Workspace) -> None:
+    rows = demo.claim_rows("corrected", limit=100)
+    assert rows
+    for row in rows:
+        detail = demo.claim_detail(row.id)
+        assert detail.encounter.claim.frequency_code in ("7", "8")
+
+
+def test_assigning_puts_the_claim_in_mine_and_audits_it(demo: Workspace) -> None:
+    claim_id = demo.claim_rows("all", limit=1)[0].id
+    assert demo.count("mine") == 0
+    demo.assign(claim_id, "tester")
+    assert [row.id for row in demo.claim_rows("mine")] == [claim_id]
+    assert demo.claim_rows("mine")[0].assigned_to == "tester"
+    event = demo.audit_events(claim_id)[0]
+    assert event.action == "assign"
+    assert json.loads(event.detail) == {"to": "tester", "from": ""}
+
+
+def test_approve_releases_a_claim_in_review(demo: Workspace) -> None:
+    claim_id = demo.claim_rows("review", limit=1)[0].id
+    detail = demo.approve(claim_id, "looked at the warning")
+    assert detail.status == "ready"
+    assert demo.in_queue("ready", claim_id)
+    assert "A" in demo.claim_rows("ready", after=(claim_id - 1,), limit=1)[0].flags
+    assert demo.audit_events(claim_id)[0].action == "approve"
+
+
+def test_approve_refuses_a_held_claim(demo: Workspace) -> None:
+    claim_id = demo.claim_rows("held", limit=1)[0].id
+    with pytest.raises(ReviewError, match="only a claim in review"):
+        demo.approve(claim_id, "please")
+
+
+def test_note_goes_to_the_history_only(demo: Workspace) -> None:
+    claim_id = demo.claim_rows("held", limit=1)[0].id
+    demo.note(claim_id, "called the payer")
+    event = demo.audit_events(claim_id)[0]
+    assert (event.action, json.loads(event.detail)) == (
+        "note",
+        {"note": "called the payer"},
+    )
+    assert demo.in_queue("held", claim_id)
+
+
+def test_find_wraps_round_and_position_counts_the_claims_before(
+    demo: Workspace,
+) -> None:
+    held = [row.id for row in demo.claim_rows("all", limit=500) if row.errors]
+    first = demo.find("all", "~s held")
+    assert first == held[0]
+    assert demo.find("all", "~s held", after=held[-1]) == held[0]
+    assert demo.find("all", "~s held", after=held[0], backward=True) == held[-1]
+    assert demo.position("all", held[1]) == held[1] - 1
+
+
+def test_tagged_claims_hidden_by_a_limit_are_still_counted(demo: Workspace) -> None:
+    tagged = demo.claim_ids("all", "~s held")
+    assert demo.count_among(tagged, "all") == len(tagged)
+    assert demo.count_among(tagged, "all", "~w") < len(tagged)
