@@ -1,4 +1,4 @@
-"""Measure reading, building, writing, importing and exporting 837P files of 1k-50k.
+"""Measure reading, building, writing, importing and exporting 1k-50k-claim 837Ps.
 
 Run on request, not by the test suite (the name keeps pytest away)::
 
