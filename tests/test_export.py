@@ -16,7 +16,7 @@ from claimtui.review import ReviewError, Workspace
 from claimtui.store import ExportBatch
 from claimtui.x12.reader import read_837p
 from claimtui.x12.validate import validate_interchange
-from tests.conftest import GEN837, VALID_837P, release_all
+from tests.conftest import GEN837, TODAY, VALID_837P, release_all
 
 
 def test_valid_corpus_claims_export_as_one_pyx12_clean_batch(
@@ -178,3 +178,16 @@ def test_a_claim_that_cannot_be_written_is_named_and_nothing_is_kept(
     assert [path.name for path in tmp_path.glob("*batch*")] == []
     assert workspace.count("ready") == len(ready_ids)
     assert workspace.count("exported") == 0
+
+
+def test_default_export_path_is_a_new_private_file_outside_the_working_folder(
+    private_home: Path,
+) -> None:
+    from claimtui.review.export import default_export_path
+
+    first = default_export_path(TODAY)
+    assert first.is_absolute()
+    assert first.is_relative_to(private_home)
+    assert stat.S_IMODE(first.parent.stat().st_mode) == 0o700
+    first.write_text("sent")
+    assert default_export_path(TODAY) != first

@@ -86,14 +86,20 @@ def icd10_billable(code: str) -> bool:
     return isinstance(code, str) and code.replace(".", "") in _icd10_codes()[1]
 
 
-@functools.lru_cache(maxsize=65536)
 def zip_state(code: str) -> str:
     """The USPS state of a ZIP code's first five digits; empty when unknown."""
     if not isinstance(code, str) or len(code) < 5 or not code[:5].isdigit():
         return ""
+    return _zip5_state(code[:5])
+
+
+@functools.lru_cache(maxsize=65536)
+def _zip5_state(zip5: str) -> str:
+    # Cached on the five digits, not the whole code: ZIP+4 codes are nearly all
+    # distinct, and each package lookup scans its list (about 5 ms).
     import zipcodes
 
-    matches = zipcodes.matching(code[:5])  # type: ignore[no-untyped-call]
+    matches = zipcodes.matching(zip5)  # type: ignore[no-untyped-call]
     return str(matches[0]["state"]) if matches else ""
 
 

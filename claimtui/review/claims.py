@@ -148,14 +148,15 @@ def build_stored(
     applied = [to_decision(d) for d in decisions if d.kind in BUILD_KINDS]
     applied.extend(extra)
     facts = history_facts(session, claim.id, received)
-    facts["read_errors"] = sum(
-        1
-        for issue in json.loads(record.read_issues_json)
-        if issue["severity"] == "error"
-    )
+    facts["read_errors"] = read_error_count(record.read_issues_json)
     result = build_claim(received, rule_set, applied, today=today, facts=facts)
     add_read_findings(result, record.read_issues_json, applied)
     return received, result, decisions
+
+
+def read_error_count(issues_json: str) -> int:
+    """How many errors reading the claim met (``facts.read_errors``)."""
+    return sum(1 for issue in json.loads(issues_json) if issue["severity"] == "error")
 
 
 def add_read_findings(
@@ -221,29 +222,61 @@ def summarize(
     claim: ClaimRecord, result: BuildResult, decisions: list[DecisionRecord]
 ) -> None:
     """Set the claim row's summary (status, counts, queue columns) from a build."""
-    encounter = result.encounter
-    if claim.status not in _KEEP_STATUS:
-        claim.status = released_status(result.status, is_approved(decisions))
-    holding = sorted({finding.rule_id for finding in result.holding_findings})
-    claim.holding_rules = " ".join(holding)
-    claim.errors = len(result.holding_findings)
-    claim.warnings = sum(
-        1
-        for finding in result.findings
-        if finding.severity is Severity.WARNING and not finding.exempted
-    )
-    claim.flags = _flags(result, decisions, claim.status)
-    claim.rule_set_version = result.rule_set_version
-    claim.patient_control_number = encounter.claim.patient_control_number
-    claim.patient_name = encounter.patient_name
-    claim.payer_name = encounter.payer.name
-    claim.payer_id = encounter.payer.payer_id
-    claim.claim_filing_code = encounter.subscriber.claim_filing_code
-    claim.kind = claim_kind(encounter)
-    claim.frequency_code = encounter.claim.frequency_code
-    claim.total_charge = encounter.claim.total_charge
-    claim.service_date = encounter.first_service_date
+    status = claim.status
+    if status not in _KEEP_STATUS:
+        status = released_status(result.status, is_approved(decisions))
+    for name, value in summary_values(result, decisions, status).items():
+        setattr(claim, name, value)
     claim.version += 1
+
+
+SUMMARY_COLUMNS = (
+    "status",
+    "holding_rules",
+    "errors",
+    "warnings",
+    "flags",
+    "rule_set_version",
+    "patient_control_number",
+    "patient_name",
+    "payer_name",
+    "payer_id",
+    "claim_filing_code",
+    "kind",
+    "frequency_code",
+    "total_charge",
+    "service_date",
+)
+"""The claim columns a build sets (``summary_values``)."""
+
+
+def summary_values(
+    result: BuildResult, decisions: list[DecisionRecord], status: str
+) -> dict[str, Any]:
+    """The claim row's summary columns for a build that leaves it in ``status``."""
+    encounter = result.encounter
+    holding = result.holding_findings
+    return {
+        "status": status,
+        "holding_rules": " ".join(sorted({finding.rule_id for finding in holding})),
+        "errors": len(holding),
+        "warnings": sum(
+            1
+            for finding in result.findings
+            if finding.severity is Severity.WARNING and not finding.exempted
+        ),
+        "flags": _flags(result, decisions, status),
+        "rule_set_version": result.rule_set_version,
+        "patient_control_number": encounter.claim.patient_control_number,
+        "patient_name": encounter.patient_name,
+        "payer_name": encounter.payer.name,
+        "payer_id": encounter.payer.payer_id,
+        "claim_filing_code": encounter.subscriber.claim_filing_code,
+        "kind": claim_kind(encounter),
+        "frequency_code": encounter.claim.frequency_code,
+        "total_charge": encounter.claim.total_charge,
+        "service_date": encounter.first_service_date,
+    }
 
 
 def finding_records(claim_id: int, result: BuildResult) -> list[FindingRecord]:

@@ -19,6 +19,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import platformdirs
 from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
@@ -91,6 +92,19 @@ def _header(
         submitter=submitter,
         receiver=receiver,
     )
+
+
+def default_export_path(day: dt.date) -> Path:
+    """A new file in the user's export folder for ``day``, never an existing one.
+
+    The folder is created owner-only: exported files hold patient data.
+    """
+    folder = Path(platformdirs.user_data_dir("claimtui")) / "exports"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    number = 1
+    while (path := folder / f"claims-{day:%Y%m%d}-{number}.837").exists():
+        number += 1
+    return path
 
 
 def check_destination(out: Path) -> None:

@@ -19,8 +19,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections import defaultdict
+from collections.abc import Sequence
+from decimal import ROUND_HALF_EVEN, Decimal
+from types import SimpleNamespace
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, delete, select
 
 from claimtui.model import Encounter
@@ -50,56 +55,125 @@ def _provider_npi(encounter: Encounter, line_index: int) -> str:
     return encounter.billing_provider.npi
 
 
+def _window(encounter: Encounter) -> tuple[dt.date, dt.date] | None:
+    """The service dates whose lines count as history for ``encounter``."""
+    dates = [line.service_date for line in encounter.service_lines if line.service_date]
+    if not dates:
+        return None
+    return min(dates) - dt.timedelta(days=HISTORY_DAYS), max(dates)
+
+
+def _fact(row: Any) -> dict[str, Any]:
+    """A stored line key as one entry of ``facts.history``."""
+    return {
+        "claim_id": row.claim_id,
+        "service_date": row.service_date.isoformat() if row.service_date else None,
+        "procedure_code": row.procedure_code,
+        "modifiers": row.modifiers.split(),
+        "provider_npi": row.provider_npi,
+        "patient_control_number": row.patient_control_number,
+        "frequency_code": row.frequency_code,
+        "charge": float(row.charge),
+        "units": float(row.units),
+    }
+
+
 def history_facts(
     session: Session, claim_id: int, encounter: Encounter
 ) -> dict[str, Any]:
     """The ``history`` facts for building ``encounter`` as stored claim ``claim_id``."""
-    dates = [line.service_date for line in encounter.service_lines if line.service_date]
     facts: dict[str, Any] = {"history_known": True, "history": []}
-    if not dates:
+    window = _window(encounter)
+    if window is None:
         return facts
-    earliest = min(dates) - dt.timedelta(days=HISTORY_DAYS)
+    earliest, latest = window
     statement = (
         select(ServiceLineKey)
         .where(ServiceLineKey.patient_key == patient_key(encounter))
         .where(col(ServiceLineKey.claim_id) < claim_id)
         .where(col(ServiceLineKey.service_date) >= earliest)
-        .where(col(ServiceLineKey.service_date) <= max(dates))
+        .where(col(ServiceLineKey.service_date) <= latest)
         .order_by(col(ServiceLineKey.claim_id), col(ServiceLineKey.id))
     )
-    facts["history"] = [
-        {
-            "claim_id": row.claim_id,
-            "service_date": row.service_date.isoformat() if row.service_date else None,
-            "procedure_code": row.procedure_code,
-            "modifiers": row.modifiers.split(),
-            "provider_npi": row.provider_npi,
-            "patient_control_number": row.patient_control_number,
-            "frequency_code": row.frequency_code,
-            "charge": float(row.charge),
-            "units": float(row.units),
-        }
-        for row in session.exec(statement)
-    ]
+    facts["history"] = [_fact(row) for row in session.exec(statement)]
     return facts
+
+
+def line_key_rows(claim_id: int, encounter: Encounter) -> list[dict[str, Any]]:
+    """The claim's line keys as column values, for inserting many at once."""
+    key = patient_key(encounter)
+    return [
+        {
+            "claim_id": claim_id,
+            "patient_key": key,
+            "service_date": line.service_date,
+            "procedure_code": line.procedure_code,
+            "modifiers": " ".join(line.modifiers),
+            "provider_npi": _provider_npi(encounter, index),
+            "patient_control_number": encounter.claim.patient_control_number,
+            "frequency_code": encounter.claim.frequency_code,
+            "charge": _as_stored(line.charge, _CHARGE_PLACES),
+            "units": _as_stored(line.units, _UNITS_PLACES),
+        }
+        for index, line in enumerate(encounter.service_lines)
+    ]
+
+
+_CHARGE_PLACES = Decimal("0.01")
+_UNITS_PLACES = Decimal("0.001")
+
+
+def _as_stored(value: Decimal, places: Decimal) -> Decimal:
+    # The columns keep two (charge) and three (units) decimal places; rounding
+    # here gives the history of claims not yet read back the stored values.
+    return Decimal(value).quantize(places, rounding=ROUND_HALF_EVEN)
 
 
 def save_line_keys(session: Session, claim_id: int, encounter: Encounter) -> None:
     """Replace the claim's line keys with those of its latest build."""
     session.exec(delete(ServiceLineKey).where(col(ServiceLineKey.claim_id) == claim_id))
-    key = patient_key(encounter)
-    for index, line in enumerate(encounter.service_lines):
-        session.add(
-            ServiceLineKey(
-                claim_id=claim_id,
-                patient_key=key,
-                service_date=line.service_date,
-                procedure_code=line.procedure_code,
-                modifiers=" ".join(line.modifiers),
-                provider_npi=_provider_npi(encounter, index),
-                patient_control_number=encounter.claim.patient_control_number,
-                frequency_code=encounter.claim.frequency_code,
-                charge=line.charge,
-                units=line.units,
-            )
+    rows = line_key_rows(claim_id, encounter)
+    if rows:
+        session.execute(insert(ServiceLineKey), rows)
+
+
+class ChunkHistory:
+    """History for a chunk of new claims, from one query instead of one a claim.
+
+    New claims get ids above every stored claim, so all stored line keys of
+    their patients are earlier; claims of the chunk are added as they are
+    built, in id order, so a later claim of the chunk sees the earlier ones
+    exactly as a rebuild from the store would.
+    """
+
+    def __init__(self, session: Session, encounters: Sequence[Encounter]) -> None:
+        keys = {patient_key(encounter) for encounter in encounters}
+        self.lines: dict[str, list[Any]] = defaultdict(list)
+        statement = (
+            select(ServiceLineKey)
+            .where(col(ServiceLineKey.patient_key).in_(keys))
+            .order_by(col(ServiceLineKey.claim_id), col(ServiceLineKey.id))
         )
+        for row in session.exec(statement) if keys else ():
+            self.lines[row.patient_key].append(_fact(row))
+
+    def facts(self, encounter: Encounter) -> dict[str, Any]:
+        """The ``history`` facts for ``encounter``, built after the known claims."""
+        facts: dict[str, Any] = {"history_known": True, "history": []}
+        window = _window(encounter)
+        if window is None:
+            return facts
+        earliest, latest = window
+        first, last = earliest.isoformat(), latest.isoformat()
+        facts["history"] = [
+            line
+            for line in self.lines.get(patient_key(encounter), ())
+            if line["service_date"] is not None
+            and first <= line["service_date"] <= last
+        ]
+        return facts
+
+    def add(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Make a just-built claim's line keys history for the claims after it."""
+        for row in rows:
+            self.lines[row["patient_key"]].append(_fact(SimpleNamespace(**row)))

@@ -14,12 +14,14 @@ import hashlib
 import json
 import logging
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Engine, insert
-from sqlmodel import Session, col, select
+from sqlalchemy import Engine, bindparam, insert, update
+from sqlmodel import Session, SQLModel, col, select
 
 from claimtui.engine import RuleSet, build_claim, load_rule_set, shipped_rules_dir
 from claimtui.ingest import IngestedClaim, IngestStream, stream_file
@@ -28,7 +30,7 @@ from claimtui.review import claims as claim_ops
 from claimtui.review import queues, search
 from claimtui.review.case import CaseView, case_view, with_edits
 from claimtui.review.config import Config, load_config
-from claimtui.review.history import history_facts, save_line_keys
+from claimtui.review.history import ChunkHistory, line_key_rows
 from claimtui.review.limits import pattern_filter
 from claimtui.review.staging import StagedAction, as_decisions, previewed_status
 from claimtui.review.views import (
@@ -48,6 +50,7 @@ from claimtui.store import (
     EncounterRecord,
     FindingRecord,
     ImportBatch,
+    ServiceLineKey,
     open_engine,
     utc_now,
 )
@@ -722,16 +725,14 @@ class Workspace:
         return file_issues
 
 
-_NEWEST = 2**62
-"""A claim id above every stored one: at import, every stored claim is earlier."""
-
-
 class _ClaimStore:
     """Builds imported claims and inserts them a chunk at a time.
 
     A new claim has no decisions and no findings yet, so its build needs no
-    queries: the encounter in hand, the rule set and the reading problems give
-    the same build as ``claim_ops.rebuild`` would from the stored rows.
+    queries of its own: the encounter in hand, the rule set, the reading
+    problems and the chunk's history (one query) give the same build as
+    ``claim_ops.rebuild`` would from the stored rows. Rows go in with bulk
+    statements, not ORM objects, which cost more than the build itself.
     """
 
     CHUNK = 500
@@ -766,76 +767,138 @@ class _ClaimStore:
         if not self.pending:
             return
         session = self.session
-        self.pending = self._without_repeats(self.pending)
-        records = [self._record(ingested) for ingested in self.pending]
-        session.add_all(records)
-        session.flush()
-        claims = []
+        pending = self._without_repeats(self.pending)
+        self.pending = []
+        if not pending:
+            return
+        claim_ids = self._insert_claims(pending)
+        history = ChunkHistory(session, [item.encounter for item in pending])
+        summaries: list[dict[str, Any]] = []
         findings: list[dict[str, Any]] = []
-        for ingested, record in zip(self.pending, records, strict=True):
-            assert record.id is not None
-            claim = ClaimRecord(encounter_id=record.id, status=ClaimStatus.HELD.value)
-            # History is what earlier imports stored; claims earlier in the
-            # same chunk are not seen until the claim is next rebuilt.
-            facts = history_facts(session, _NEWEST, ingested.encounter)
-            result = build_claim(
-                ingested.encounter, self.rule_set, [], today=self.today, facts=facts
-            )
-            claim_ops.add_read_findings(result, record.read_issues_json, [])
-            claim_ops.summarize(claim, result, [])
-            claims.append((claim, result))
-        session.add_all([claim for claim, _ in claims])
-        session.flush()
-        for claim, result in claims:
-            assert claim.id is not None
-            findings.extend(claim_ops.finding_rows(claim.id, result))
-            save_line_keys(session, claim.id, result.encounter)
-            self.held += claim.status == ClaimStatus.HELD.value
+        line_keys: list[dict[str, Any]] = []
+        for item, claim_id in zip(pending, claim_ids, strict=True):
+            result = self._build(item, history)
+            status = claim_ops.released_status(result.status, approved=False)
+            summary = claim_ops.summary_values(result, [], status)
+            summaries.append({"claim_id": claim_id, **summary})
+            findings.extend(claim_ops.finding_rows(claim_id, result))
+            rows = line_key_rows(claim_id, result.encounter)
+            history.add(rows)
+            line_keys.extend(rows)
+            self.held += status == ClaimStatus.HELD.value
+        session.execute(_SUMMARY_UPDATE, summaries)
         if findings:
             session.execute(insert(FindingRecord), findings)
-        # Stored rows are not needed again in this session; letting them go keeps
-        # memory flat however many claims the file holds.
-        session.expunge_all()
-        self.stored += len(self.pending)
-        self.pending = []
+        if line_keys:
+            session.execute(insert(ServiceLineKey), line_keys)
+        self.stored += len(pending)
 
-    def _without_repeats(self, pending: list[IngestedClaim]) -> list[IngestedClaim]:
+    def _insert_claims(self, pending: list[_Pending]) -> list[int]:
+        """Insert the chunk's encounters and claim rows; return the claim ids.
+
+        Claim rows go in before the builds so each build can see the ids of the
+        claims before it; their summaries are filled in once built.
+        """
+        statement = insert(_ENCOUNTERS).returning(
+            _ENCOUNTERS.c.id, sort_by_parameter_order=True
+        )
+        rows = [self._encounter_row(item) for item in pending]
+        encounter_ids = list(self.session.execute(statement, rows).scalars())
+        statement = insert(_CLAIMS).returning(
+            _CLAIMS.c.id, sort_by_parameter_order=True
+        )
+        now = utc_now()
+        placeholders = [
+            {
+                "encounter_id": encounter_id,
+                "status": ClaimStatus.HELD.value,
+                "version": 2,
+                "built_at": now,
+                "assigned_to": "",
+                "total_charge": Decimal(0),
+            }
+            for encounter_id in encounter_ids
+        ]
+        return list(self.session.execute(statement, placeholders).scalars())
+
+    def _build(self, item: _Pending, history: ChunkHistory) -> BuildResult:
+        """Build a new claim as ``claim_ops.build_stored`` would from its rows."""
+        facts = history.facts(item.encounter)
+        facts["read_errors"] = claim_ops.read_error_count(item.issues_json)
+        result = build_claim(
+            item.encounter, self.rule_set, [], today=self.today, facts=facts
+        )
+        claim_ops.add_read_findings(result, item.issues_json, [])
+        return result
+
+    def _without_repeats(self, pending: list[IngestedClaim]) -> list[_Pending]:
         """Drop claims identical to one stored before or earlier in this file.
 
         Byte-identical files are caught by their hash; this catches the same
         claims sent again with other line endings, a BOM or a new envelope.
         """
-        prints = {id(item): claim_fingerprint(item.encounter) for item in pending}
+        items = [_Pending.of(ingested) for ingested in pending]
         statement = (
             select(EncounterRecord.fingerprint, ClaimRecord.id)
             .join(ClaimRecord, col(ClaimRecord.encounter_id) == EncounterRecord.id)
-            .where(col(EncounterRecord.fingerprint).in_(set(prints.values())))
+            .where(col(EncounterRecord.fingerprint).in_({i.fingerprint for i in items}))
         )
         stored = dict(self.session.exec(statement).all())
         kept = []
-        for item in pending:
-            fingerprint = prints[id(item)]
+        for item in items:
+            fingerprint = item.fingerprint
             if fingerprint in stored or fingerprint in self.fingerprints:
                 earlier = stored.get(fingerprint)
                 where = f"claim {earlier}" if earlier else "earlier in this file"
                 self.repeats.append(
-                    f"{item.position}: the same claim as {where}; not added again"
+                    f"{item.ingested.position}: the same claim as {where}; "
+                    "not added again"
                 )
                 continue
             self.fingerprints.add(fingerprint)
             kept.append(item)
         return kept
 
-    def _record(self, ingested: IngestedClaim) -> EncounterRecord:
-        return EncounterRecord(
-            fingerprint=claim_fingerprint(ingested.encounter),
-            batch_id=self.batch_id,
-            position=ingested.position,
-            raw_format=ingested.raw_format,
-            raw=ingested.raw,
-            encounter_json=ingested.encounter.model_dump_json(),
-            read_issues_json=claim_ops.issues_json(ingested.issues),
-        )
+    def _encounter_row(self, item: _Pending) -> dict[str, Any]:
+        ingested = item.ingested
+        return {
+            "fingerprint": item.fingerprint,
+            "batch_id": self.batch_id,
+            "position": ingested.position,
+            "raw_format": ingested.raw_format,
+            "raw": ingested.raw,
+            "encounter_json": ingested.encounter.model_dump_json(),
+            "read_issues_json": item.issues_json,
+        }
+
+
+@dataclass
+class _Pending:
+    """A claim waiting in a chunk, with what is worked out about it once."""
+
+    ingested: IngestedClaim
+    fingerprint: str
+    issues_json: str
+
+    @classmethod
+    def of(cls, ingested: IngestedClaim) -> _Pending:
+        fingerprint = claim_fingerprint(ingested.encounter)
+        return cls(ingested, fingerprint, claim_ops.issues_json(ingested.issues))
+
+    @property
+    def encounter(self) -> Encounter:
+        return self.ingested.encounter
+
+
+_ENCOUNTERS = SQLModel.metadata.tables[EncounterRecord.__tablename__]
+_CLAIMS = SQLModel.metadata.tables[ClaimRecord.__tablename__]
+
+_SUMMARY_UPDATE = (
+    update(_CLAIMS)
+    .where(_CLAIMS.c.id == bindparam("claim_id"))
+    .values({name: bindparam(name) for name in claim_ops.SUMMARY_COLUMNS})
+)
+"""Fills in a new claim row's summary once its build is done (executemany)."""
 
 
 def claim_fingerprint(encounter: Encounter) -> str:

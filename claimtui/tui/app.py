@@ -24,9 +24,11 @@ from rich.traceback import Traceback
 from textual import events
 from textual.app import App
 from textual.binding import ActiveBinding, Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from claimtui.review import ReviewError, Workspace
+from claimtui.review.export import check_destination, default_export_path
 from claimtui.review.staging import StagedAction, Staging, commit
 from claimtui.tui.commands import CommandError, ConsoleCommands, help_text, split
 from claimtui.tui.dialogs import HelpScreen, describe_bindings
@@ -348,12 +350,30 @@ class ClaimApp(App[None]):
         if done is not None:
             done()
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Show a notification as plain text.
+
+        Messages quote files, config sections and patterns such as
+        ``[interchange]``, which Rich markup would swallow.
+        """
+        super().notify(
+            message, title=title, severity=severity, timeout=timeout, markup=False
+        )
+
     def export(self, path: str = "") -> None:
         """Ask where, confirm the count, then export ready claims in a worker."""
         if self.refuse_when_read_only():
             return
         if not path:
-            default = f"claims-{dt.date.today():%Y%m%d}.837"
+            default = str(default_export_path(dt.date.today()))
             prompt = LinePrompt("Export ready claims to file:", default)
             self.push_screen(prompt, self._export_to)
             return
@@ -366,7 +386,12 @@ class ClaimApp(App[None]):
         if not ready:
             self.notify("No claim is ready to export.", severity="warning")
             return
-        target = Path(path).expanduser()
+        target = Path(path).expanduser().absolute()
+        try:
+            check_destination(target)
+        except ReviewError as error:
+            self.notify(str(error), title="Not exported", severity="error")
+            return
         body = f"Write {ready:,} ready claims to {target} as one 837P interchange?"
 
         def confirmed(answer: bool | None) -> None:

@@ -59,7 +59,7 @@ class LinePrompt(ModalScreen[str | None]):
         with Vertical(classes="line-prompt"):
             yield Label(self.label, classes="line-label")
             yield Input(self.value, placeholder=self.placeholder, id="line")
-            yield Static(self.hint, classes="dialog-hint")
+            yield Static(self.hint, classes="dialog-hint", markup=False)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -170,8 +170,8 @@ class ConfirmDialog(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(self.title_text, classes="dialog-title")
-            yield Static(self.body)
-            yield Static(self.hint, classes="dialog-hint")
+            yield Static(self.body, markup=False)
+            yield Static(self.hint, classes="dialog-hint", markup=False)
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)
@@ -198,7 +198,7 @@ class WorkDialog(ModalScreen[None]):
         with Vertical(classes="dialog"):
             yield Label(self.title_text, classes="dialog-title")
             yield ProgressBar(total=None, show_eta=False, id="progress")
-            yield Static("", id="outcome")
+            yield Static("", id="outcome", markup=False)
             yield Static(
                 "esc close (the work goes on in the background)",
                 classes="dialog-hint",
