@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from claimtui.review import ReviewError, Workspace
+from claimtui.review import ReviewError, Workspace, case_edit, case_view
 from tests.conftest import TODAY
 
 DATA = Path(__file__).parent / "data"
@@ -239,3 +239,80 @@ def test_editing_a_field_of_an_absent_group_is_refused_with_what_to_do(
         workspace.edit(
             claim_id, "patient.property_casualty_claim_number", "AU1", "typo"
         )
+
+
+def test_case_edit_reads_dates_codes_and_text_as_typed(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    [claim_id] = import_records(workspace, tmp_path, record("auto-accident.json"))
+    case = workspace.case(claim_id)
+    assert case_edit(case.field("claim.accident_date"), " 2026-11-20 ") == (
+        "claim.accident_date",
+        "2026-11-20",
+    )
+    assert case_edit(case.field("claim.accident_date"), "") == (
+        "claim.accident_date",
+        None,
+    )
+    assert case_edit(case.field("claim.related_causes"), "aa, oa") == (
+        "claim.related_causes",
+        ["AA", "OA"],
+    )
+    assert case_edit(case.field("claim.accident_state"), "IL") == (
+        "claim.accident_state",
+        "IL",
+    )
+
+
+def test_case_edit_refuses_a_date_not_written_as_year_month_day(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    [claim_id] = import_records(workspace, tmp_path, record("auto-accident.json"))
+    accident = workspace.case(claim_id).field("claim.accident_date")
+    with pytest.raises(ReviewError, match="enter the date as YYYY-MM-DD"):
+        case_edit(accident, "11/20/2026")
+
+
+def test_case_edit_of_a_field_in_an_absent_group_creates_the_group(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    wc = record("workers-comp-ca.json")
+    del wc["patient"]
+    [claim_id] = import_records(workspace, tmp_path, wc)
+    number = workspace.case(claim_id).field("patient.property_casualty_claim_number")
+
+    path, value = case_edit(number, "WC2024-00417")
+    assert (path, value) == (
+        "patient",
+        {"property_casualty_claim_number": "WC2024-00417"},
+    )
+    workspace.edit(claim_id, path, value, "number from the carrier")
+
+    case = workspace.case(claim_id)
+    assert "WC-03" not in holding(workspace, claim_id)
+    assert case.field("patient.property_casualty_claim_number").value == (
+        "WC2024-00417"
+    )
+    assert case.field("patient.last_name").editable
+
+
+def test_pending_edits_count_as_made_when_judging_what_is_editable(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    wc = record("workers-comp-ca.json")
+    del wc["patient"]
+    [claim_id] = import_records(workspace, tmp_path, wc)
+    detail = workspace.claim_detail(claim_id)
+    pending = [("patient", {"last_name": "ROWAN"})]
+
+    assert not case_view(detail).field("patient.first_name").editable
+    assert case_view(detail, pending).field("patient.first_name").editable
+
+
+def test_help_is_known_for_fields_of_an_absent_group(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    [claim_id] = import_records(workspace, tmp_path, record("auto-accident.json"))
+    number = workspace.case(claim_id).field("patient.property_casualty_claim_number")
+    assert number.missing_group == "patient"
+    assert "REF*Y4" in number.help

@@ -1,4 +1,5 @@
-"""SVG snapshots of the queue, the claim screen and help, narrow and wide.
+"""SVG snapshots of the queue, the claim screen, its case pane and help, narrow
+and wide.
 
 The demo claims are made for a fixed day, so the pictures are stable. Each picture
 is taken only once the panes show their claim (the wide queue loads its detail
@@ -15,9 +16,11 @@ import pytest
 from textual.pilot import Pilot
 
 from claimtui.tui import ClaimApp
+from claimtui.tui.case_pane import CaseList
 from claimtui.tui.claim_screen import ClaimScreen
 from claimtui.tui.panes import RulesList
 from claimtui.tui.queue_screen import QueueScreen
+from claimtui.tui.queue_view import QueueView
 from tests.tui_support import demo_workspace
 
 SnapCompare = Callable[..., bool]
@@ -33,7 +36,8 @@ def _settled(app: ClaimApp) -> bool:
     if isinstance(screen, QueueScreen):
         return screen.layout_name == "narrow" or screen.detail_shown is not None
     if isinstance(screen, ClaimScreen):
-        return screen.detail is not None
+        case_list = screen.detail_area.case_pane.case_list
+        return screen.detail is not None and case_list.claim_id == screen.row.id
     return True
 
 
@@ -50,9 +54,9 @@ async def settle(pilot: Pilot[None]) -> None:
     # A new claim's rules list scrolls its first acting rule to the top after
     # the next refresh, which a loaded machine may not have drawn yet; make
     # that scroll now (the deferred one lands on the same line).
-    for rules in app.screen.query(RulesList):
-        if rules.highlighted is not None:
-            rules.scroll_to_highlight(top=True)
+    for pane_list in [*app.screen.query(RulesList), *app.screen.query(CaseList)]:
+        if pane_list.highlighted is not None:
+            pane_list.scroll_to_highlight(top=True)
     await pilot.wait_for_scheduled_animations()
     await pilot.pause()
 
@@ -90,3 +94,21 @@ def test_help_screen(
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=open_help)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_case_pane(
+    snap_compare: SnapCompare, tmp_path: Path, size: tuple[int, int]
+) -> None:
+    """A held Workers' Comp claim's case, opened from the Workers' Comp queue."""
+    app = ClaimApp(demo_workspace(tmp_path))
+
+    async def open_case(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        app.screen.query_one(QueueView).show_queue("workers-comp")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=open_case)

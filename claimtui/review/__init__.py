@@ -1,6 +1,6 @@
 """The operations people perform on claims, shared by the console and the CLI."""
 
-from claimtui.review.case import CaseField, CaseView, case_view
+from claimtui.review.case import CaseField, CaseView, case_edit, case_view
 from claimtui.review.config import Config, ConfigError, load_config
 from claimtui.review.export import export_ready
 from claimtui.review.views import (
@@ -32,6 +32,7 @@ __all__ = [
     "ReviewError",
     "StoredDecision",
     "Workspace",
+    "case_edit",
     "case_view",
     "export_ready",
     "load_config",

@@ -9,19 +9,27 @@ in, its value as received and as built, and the findings that point at it.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+import typing
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 
 from claimtui.model import Encounter, Finding, PathError, get_path, set_path
 from claimtui.review.claims import claim_kind
-from claimtui.review.views import ClaimDetail
+from claimtui.review.views import ClaimDetail, ReviewError
 
 CASE_RULE_PREFIXES = ("WC-", "ACC-", "TF-07")
 """Rules about the case itself; their findings are listed with the case."""
+
+ValueType = Literal["text", "date", "codes"]
+"""How a case field is typed in: free text, a YYYY-MM-DD date, or codes
+separated by spaces (related causes)."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,8 @@ class CaseField:
     """Unexempted and exempted findings whose path is this field or below it."""
     help: str = ""
     """The field's description from the model: help text for the editor."""
+    value_type: ValueType = "text"
+    """How the editor reads what is typed (see ``case_edit``)."""
 
 
 @dataclass(frozen=True)
@@ -178,14 +188,41 @@ def _missing_group(encounter: Encounter, path: str) -> str:
     return ""
 
 
-def _help(encounter: Encounter, path: str) -> str:
-    parent_path, _, name = path.rpartition(".")
-    parent: Any = get_path(encounter, parent_path) if parent_path else encounter
-    if not isinstance(parent, BaseModel):
-        return ""
-    if "[" in name or name not in type(parent).model_fields:
-        return ""
-    return type(parent).model_fields[name].description or ""
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model class inside ``Model | None`` or ``list[Model]``; None if none."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for argument in typing.get_args(annotation):
+        found = _model_in(argument)
+        if found is not None:
+            return found
+    return None
+
+
+def _field_info(path: str) -> FieldInfo | None:
+    """The model's declaration of the field at ``path``, read from the classes,
+    so it is known even when a group on the way is absent."""
+    model: type[BaseModel] | None = Encounter
+    info: FieldInfo | None = None
+    for part in path.split("."):
+        if model is None:
+            return None
+        info = model.model_fields.get(part.split("[")[0])
+        if info is None:
+            return None
+        model = _model_in(info.annotation)
+    return info
+
+
+def _value_type(info: FieldInfo | None) -> ValueType:
+    if info is None:
+        return "text"
+    annotation = info.annotation
+    if typing.get_origin(annotation) is list:
+        return "codes"
+    if annotation is dt.date or dt.date in typing.get_args(annotation):
+        return "date"
+    return "text"
 
 
 def _findings_at(findings: list[Finding], path: str) -> list[Finding]:
@@ -196,17 +233,23 @@ def _findings_at(findings: list[Finding], path: str) -> list[Finding]:
     ]
 
 
-def case_view(detail: ClaimDetail) -> CaseView:
-    """The case of the claim in ``detail`` (built now, with its decisions)."""
+def case_view(detail: ClaimDetail, pending: Iterable[tuple[str, Any]] = ()) -> CaseView:
+    """The case of the claim in ``detail`` (built now, with its decisions).
+
+    ``pending`` are (path, value) edits not stored yet, such as the console's
+    staged ones when ``detail`` is a preview: a group they create counts as
+    present, so its fields can be edited next.
+    """
     built, received = detail.encounter, detail.received
     workers_comp = built.is_workers_comp
     specs = _party_specs(workers_comp) + _claim_specs(workers_comp)
     specs += _attachment_specs(len(built.claim.attachments))
     edits = [(d.path, d.value) for d in detail.decisions if d.kind == "edit"]
-    editable_base = with_edits(received, edits)
+    editable_base = with_edits(received, [*edits, *pending])
     fields = []
     for label, path, segment in specs:
         missing = _missing_group(editable_base, path)
+        info = _field_info(path)
         fields.append(
             CaseField(
                 label=label,
@@ -217,7 +260,8 @@ def case_view(detail: ClaimDetail) -> CaseView:
                 editable=not missing,
                 missing_group=missing,
                 findings=_findings_at(detail.build.findings, path),
-                help=_help(built, path) or _help(received, path),
+                help=(info.description or "") if info is not None else "",
+                value_type=_value_type(info),
             )
         )
     case_findings = [
@@ -237,3 +281,46 @@ def case_view(detail: ClaimDetail) -> CaseView:
         fields=fields,
         findings=case_findings,
     )
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _typed(case_field: CaseField, text: str) -> Any:
+    text = text.strip()
+    if case_field.value_type == "codes":
+        return text.replace(",", " ").upper().split()
+    if case_field.value_type == "date":
+        if not text:
+            return None
+        try:
+            if not _ISO_DATE.fullmatch(text):
+                raise ValueError(text)
+            return dt.date.fromisoformat(text).isoformat()
+        except ValueError:
+            raise ReviewError(
+                f"{case_field.label}: enter the date as YYYY-MM-DD, "
+                f"e.g. 2026-11-20 (not '{text}')"
+            ) from None
+    return text
+
+
+def case_edit(case_field: CaseField, text: str) -> tuple[str, Any]:
+    """The (path, value) edit that sets ``case_field`` to what was typed.
+
+    Dates are read as YYYY-MM-DD (blank clears them) and related causes as codes
+    separated by spaces or commas. When a group on the way is absent
+    (``missing_group``), the edit creates the group holding just this value,
+    the way ``Workspace.edit`` documents; its other fields are edited next.
+
+    Raises:
+        ReviewError: a date not written as YYYY-MM-DD.
+    """
+    value = _typed(case_field, text)
+    group = case_field.missing_group
+    if not group:
+        return case_field.path, value
+    rest = case_field.path.removeprefix(group + ".").split(".")
+    for name in reversed(rest):
+        value = {name: value}
+    return group, value

@@ -1,5 +1,5 @@
-"""The claim screen: one claim's encounter, rules, segments and history, and the
-actions a biller takes on it (exempt, override, edit, approve, park, note).
+"""The claim screen: one claim's encounter, rules, segments, history and case, and
+the actions a biller takes on it (exempt, override, edit, approve, park, note).
 
 Actions are staged, not stored: the app keeps them until ``$`` commits them. The
 screen draws ``Workspace.preview``, the claim rebuilt with its stored decisions
@@ -19,9 +19,10 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from claimtui.review import ClaimDetail, ClaimRow, ReviewError, Workspace
+from claimtui.review import CaseField, ClaimDetail, ClaimRow, ReviewError, Workspace
 from claimtui.review.queues import queue_title
 from claimtui.review.staging import ActionKind, StagedAction
+from claimtui.tui.case_pane import CaseEditRequest, CaseFieldPrompt, CasePane
 from claimtui.tui.detail import DetailArea
 from claimtui.tui.dialogs import OverridePrompt, OverrideRequest, ReasonPrompt
 from claimtui.tui.panes import show_value
@@ -46,6 +47,7 @@ class ClaimScreen(Screen[None]):
         Binding("2", "focus_pane(2)", "Rules", show=False, id="claim.pane-rules"),
         Binding("3", "focus_pane(3)", "Segments", show=False, id="claim.pane-segments"),
         Binding("4", "focus_pane(4)", "History", show=False, id="claim.pane-history"),
+        Binding("5", "focus_pane(5)", "Case", show=False, id="claim.pane-case"),
         Binding(
             "z", "toggle_maximize", "Maximise pane", show=False, id="claim.maximize"
         ),
@@ -64,9 +66,15 @@ class ClaimScreen(Screen[None]):
     ]
 
     def __init__(
-        self, workspace: Workspace, queue_view: QueueView, row: ClaimRow
+        self,
+        workspace: Workspace,
+        queue_view: QueueView,
+        row: ClaimRow,
+        pane: int = 2,
     ) -> None:
         super().__init__()
+        self.first_pane = pane
+        """The pane that has the keyboard when the screen opens."""
         self.workspace = workspace
         self.queue_view = queue_view
         self.row = row
@@ -90,7 +98,7 @@ class ClaimScreen(Screen[None]):
     def on_mount(self) -> None:
         self._arrange(self.size.width)
         self.load(self.row)
-        self.detail_area.focus_pane(2)
+        self.detail_area.focus_pane(self.first_pane)
 
     def on_resize(self, event: events.Resize) -> None:
         self._arrange(event.size.width)
@@ -190,11 +198,67 @@ class ClaimScreen(Screen[None]):
     def action_edit(self) -> None:
         if self.console.refuse_when_read_only():
             return
+        case_pane = self.detail_area.case_pane
+        selected = case_pane.case_list.selected
+        if selected is not None and case_pane.has_focus_within:
+            self.edit_case_field(selected)
+            return
         title = (
             f"Edit a field of claim {self.row.patient_control_number} "
             "(before rules run)"
         )
         self.app.push_screen(OverridePrompt(title), self._set_with("edit", ""))
+
+    def on_case_pane_edit_requested(self, event: CasePane.EditRequested) -> None:
+        event.stop()
+        self.edit_case_field(event.case_field)
+
+    def edit_case_field(self, case_field: CaseField) -> None:
+        """Ask for a new value of ``case_field`` and a reason, then stage it."""
+        if self.console.refuse_when_read_only():
+            return
+        prompt = CaseFieldPrompt(case_field, self.row.patient_control_number)
+        self.app.push_screen(prompt, self._stage_case_edit(case_field))
+
+    def _stage_case_edit(
+        self, case_field: CaseField
+    ) -> Callable[[CaseEditRequest | None], None]:
+        def stage(request: CaseEditRequest | None) -> None:
+            if request is not None:
+                self._stage_case_request(case_field, request)
+
+        return stage
+
+    def _stage_case_request(
+        self, case_field: CaseField, request: CaseEditRequest
+    ) -> None:
+        before = self._holding_rules()
+        action = StagedAction(
+            self.row.id,
+            "edit",
+            request.reason,
+            path=request.path,
+            value=request.value,
+        )
+        detail = self._stage(action, announce=False)
+        if detail is None:
+            return
+        after = self._holding_rules()
+        released = sorted(before - after)
+        message = (
+            f"Staged {case_field.label} = {request.typed or '(blank)'}: "
+            f"claim would be {detail.status}."
+        )
+        if released:
+            message += f" {', '.join(released)} no longer holds."
+        if after:
+            message += f" Still held by {', '.join(sorted(after))}."
+        self.notify(f"{message} $ commits · u undoes.", title="Staged")
+
+    def _holding_rules(self) -> set[str]:
+        if self.detail is None:
+            return set()
+        return {finding.rule_id for finding in self.detail.build.holding_findings}
 
     def action_approve(self) -> None:
         if self.console.refuse_when_read_only() or self.detail is None:
@@ -288,23 +352,28 @@ class ClaimScreen(Screen[None]):
 
         return set_value
 
-    def _stage(self, action: StagedAction) -> None:
+    def _stage(
+        self, action: StagedAction, *, announce: bool = True
+    ) -> ClaimDetail | None:
         """Stage ``action`` and draw the claim as it would be; a value that does
-        not fit is refused here, not at commit."""
+        not fit is refused here, not at commit. Returns the preview, or None
+        when refused."""
         staged = [*self.staged, action]
         try:
             detail = self.workspace.preview(self.row.id, staged)
         except ReviewError as error:
             self.notify(str(error), title="Not staged", severity="error")
-            return
+            return None
         self.console.staging.stage(action)
         self._show(detail)
         self.console.refresh_screens()
-        self.notify(
-            f"Staged {action.describe()}: claim would be {detail.status}. "
-            "$ commits · u undoes.",
-            title="Staged",
-        )
+        if announce:
+            self.notify(
+                f"Staged {action.describe()}: claim would be {detail.status}. "
+                "$ commits · u undoes.",
+                title="Staged",
+            )
+        return detail
 
     def _note_left_queue(self) -> None:
         if not self.queue_view.contains(self.row):

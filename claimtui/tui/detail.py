@@ -1,4 +1,4 @@
-"""The detail area: the three claim panes, stacked, side by side or tabbed.
+"""The detail area: the claim panes, stacked, side by side or tabbed.
 
 Beside the queue on a wide terminal the panes stack and follow the cursor; on a
 medium terminal one pane shows at a time under a tab bar; the claim screen puts
@@ -17,6 +17,7 @@ from textual.widgets import Tab, Tabs
 
 from claimtui.review import ClaimDetail
 from claimtui.review.staging import StagedAction
+from claimtui.tui.case_pane import CasePane
 from claimtui.tui.panes import (
     EncounterPane,
     HistoryPane,
@@ -27,6 +28,9 @@ from claimtui.tui.panes import (
 
 Arrangement = Literal["stacked", "columns", "tabbed"]
 
+CASE_PANE = 5
+"""The case pane's number; stacked, it shares the height with the rules only."""
+
 
 class DetailArea(Vertical):
     """The panes of one claim and how they are arranged."""
@@ -36,7 +40,7 @@ class DetailArea(Vertical):
 
     active: reactive[int] = reactive(1)
     """Number of the pane shown when tabbed (1 Encounter, 2 Rules, 3 Segments,
-    4 History)."""
+    4 History, 5 Case)."""
 
     def compose(self) -> ComposeResult:
         yield Tabs(
@@ -44,12 +48,14 @@ class DetailArea(Vertical):
             Tab("2 Rules", id="tab-2"),
             Tab("3 Segments", id="tab-3"),
             Tab("4 History", id="tab-4"),
+            Tab("5 Case", id="tab-5"),
         )
         with Vertical(classes="panes"):
             yield EncounterPane(id="pane-1")
             yield RulesPane(id="pane-2")
             yield SegmentsPane(id="pane-3")
             yield HistoryPane(id="pane-4")
+            yield CasePane(id="pane-5")
 
     @property
     def panes(self) -> list[Pane]:
@@ -61,16 +67,22 @@ class DetailArea(Vertical):
         """Pane 2."""
         return self.query_one(RulesPane)
 
+    @property
+    def case_pane(self) -> CasePane:
+        """Pane 5."""
+        return self.query_one(CasePane)
+
     def pane(self, number: int) -> Pane:
-        """Pane ``number`` (1 to 4)."""
+        """Pane ``number`` (1 to 5)."""
         return self.query_one(f"#pane-{number}", Pane)
 
     def show(
         self, detail: ClaimDetail | None, staged: Sequence[StagedAction] = ()
     ) -> None:
-        """Draw ``detail`` in every pane; history lists ``staged`` actions too."""
+        """Draw ``detail`` in every pane; history lists ``staged`` actions too,
+        and the case counts staged edits as made."""
         for pane in self.panes:
-            if isinstance(pane, HistoryPane):
+            if isinstance(pane, HistoryPane | CasePane):
                 pane.show(detail, staged)
             else:
                 pane.show(detail)
@@ -85,6 +97,7 @@ class DetailArea(Vertical):
             self.set_class(name == arrangement, f"-{name}")
 
     def watch_active(self, number: int) -> None:
+        self.set_class(number == CASE_PANE, "-case")
         for pane in self.panes:
             pane.set_class(pane.number == number, "-active")
         self.query_one(Tabs).active = f"tab-{number}"

@@ -26,6 +26,7 @@ from textual.widgets import Footer
 from claimtui.review import ClaimRow, ReviewError, Workspace
 from claimtui.review.queues import queue_title
 from claimtui.review.staging import ActionKind, StagedAction
+from claimtui.tui.case_pane import CasePane
 from claimtui.tui.claim_screen import ClaimScreen
 from claimtui.tui.detail import DetailArea
 from claimtui.tui.dialogs import QueuePicker
@@ -79,6 +80,7 @@ class QueueScreen(Screen[None]):
         Binding("2", "show_pane(2)", "Rules", show=False, id="queue.pane-2"),
         Binding("3", "show_pane(3)", "Segments", show=False, id="queue.pane-3"),
         Binding("4", "show_pane(4)", "History", show=False, id="queue.pane-4"),
+        Binding("5", "show_pane(5)", "Case", show=False, id="queue.pane-5"),
         Binding("q", "quit", "Quit", id="queue.quit"),
     ]
 
@@ -151,9 +153,17 @@ class QueueScreen(Screen[None]):
     def on_queue_view_opened(self, event: QueueView.Opened) -> None:
         self.open_claim(event.row)
 
-    def open_claim(self, row: ClaimRow) -> None:
-        """Open ``row``'s claim on its own screen."""
-        self.app.push_screen(ClaimScreen(self.workspace, self.queue_view, row))
+    def open_claim(self, row: ClaimRow, pane: int = 2) -> None:
+        """Open ``row``'s claim on its own screen, with ``pane`` focused."""
+        self.app.push_screen(ClaimScreen(self.workspace, self.queue_view, row, pane))
+
+    def on_case_pane_edit_requested(self, event: CasePane.EditRequested) -> None:
+        # Edits are staged and previewed on the claim screen; enter on the case
+        # beside the queue opens the claim there, on its case.
+        event.stop()
+        row = self.queue_view.current_row
+        if row is not None:
+            self.open_claim(row, pane=5)
 
     # Queues and limits --------------------------------------------------------
 
