@@ -1137,6 +1137,19 @@ def claim_segments(encounter: Encounter) -> list[OutSegment]:
     return segments
 
 
+def unsendable(encounter: Encounter) -> str | None:
+    """Why the claim cannot be written as X12, or None when it can.
+
+    The check the writer makes at export, made early so a claim holding such a
+    value is held with a finding instead of failing the claim view or a batch.
+    """
+    try:
+        claim_segments(encounter)
+    except X12WriteError as error:
+        return str(error)
+    return None
+
+
 def write_interchange(
     encounters: Iterable[Encounter],
     header: InterchangeHeader,
