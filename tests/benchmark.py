@@ -1,4 +1,4 @@
-"""Measure reading, building, writing and importing 837P files of 1k-50k claims.
+"""Measure reading, building, writing, importing and exporting 1k-50k-claim 837Ps.
 
 Run on request, not by the test suite (the name keeps pytest away)::
 
@@ -14,16 +14,19 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import resource
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 GEN837 = REPO.parent / "shared" / "tools" / "gen837.py"
-STEPS = ("split", "pyx12", "read", "build", "write", "import")
+STEPS = ("split", "pyx12", "read", "build", "write", "import", "export")
 
 
 def _claim_count(segments: list[bytes]) -> int:
@@ -49,12 +52,6 @@ def _measure_read(path: Path) -> int:
     return sum(isinstance(item, ReadClaim) for item in iter_837p_file(path))
 
 
-def _encounters(path: Path) -> list:  # type: ignore[type-arg]
-    from claimtui.x12.reader import read_837p
-
-    return [claim.encounter for claim in read_837p(path).claims]
-
-
 def _measure_build(path: Path) -> tuple[int, float]:
     """Rules only: the time spent in build_claim, reading excluded."""
     from claimtui.engine import build_claim, load_rule_set, shipped_rules_dir
@@ -73,16 +70,35 @@ def _measure_build(path: Path) -> tuple[int, float]:
 
 
 def _measure_write(path: Path) -> tuple[int, float]:
-    """Writing only: every encounter is read first (not timed)."""
-    from claimtui.x12.writer import write_interchange
+    """Writing only, streamed: claims go from the reader through the writer into
+    a file as they are read; the time spent reading is taken out."""
+    from claimtui.x12.reader import ReadClaim, iter_837p_file
+    from claimtui.x12.writer import iter_interchange
 
     sys.path.insert(0, str(REPO))
     from tests.x12_helpers import HEADER
 
-    encounters = _encounters(path)
+    reading = 0.0
+    count = 0
+
+    def encounters() -> Iterator[Any]:
+        nonlocal reading, count
+        items = iter_837p_file(path)
+        while True:
+            start = time.perf_counter()
+            item = next(items, None)
+            reading += time.perf_counter() - start
+            if item is None:
+                return
+            if isinstance(item, ReadClaim):
+                count += 1
+                yield item.encounter
+
     start = time.perf_counter()
-    write_interchange(encounters, HEADER)
-    return len(encounters), time.perf_counter() - start
+    with open(os.devnull, "w", encoding="ascii") as sink:
+        for piece in iter_interchange(encounters(), HEADER):
+            sink.write(piece)
+    return count, time.perf_counter() - start - reading
 
 
 def _measure_import(path: Path) -> int:
@@ -96,6 +112,32 @@ def _measure_import(path: Path) -> int:
     if report.refused:
         raise SystemExit("; ".join(report.problems[:3]))
     return report.imported
+
+
+def _measure_export(path: Path) -> tuple[int, float]:
+    """Export of every ready claim (rebuild, write, pyx12), into a database
+    filled by another process so that the peak is the export's own."""
+    from claimtui.review import Config, Workspace
+
+    with tempfile.TemporaryDirectory() as folder:
+        database = Path(folder) / "bench.sqlite"
+        command = [sys.executable, __file__, "--fill", str(path), str(database)]
+        subprocess.run(command, check=True, capture_output=True)
+        url = f"sqlite:///{database}"
+        workspace = Workspace.open(url, user="bench", config=Config())
+        start = time.perf_counter()
+        report = workspace.export(Path(folder) / "batch.837")
+        elapsed = time.perf_counter() - start
+        workspace.engine.dispose()
+    return report.claim_count, elapsed
+
+
+def _fill(path: Path, database: Path) -> None:
+    from claimtui.review import Config, Workspace
+
+    workspace = Workspace.open(f"sqlite:///{database}", user="bench", config=Config())
+    workspace.import_path(path)
+    workspace.engine.dispose()
 
 
 def _child(step: str, path: Path) -> None:
@@ -127,9 +169,13 @@ def main() -> None:
         help="largest file pyx12 validates (it reads ~400 claims/s)",
     )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--fill", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         _child(args.child[0], Path(args.child[1]))
+        return
+    if args.fill:
+        _fill(Path(args.fill[0]), Path(args.fill[1]))
         return
     times: dict[tuple[str, int], float] = {}
     print(f"{'step':<8}{'claims':>8}{'seconds':>10}{'claims/s':>11}{'peak MB':>10}")

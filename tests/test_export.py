@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session, select
 
+from claimtui.engine import load_rule_set
 from claimtui.review import ReviewError, Workspace
+from claimtui.store import ExportBatch
 from claimtui.x12.reader import read_837p
 from claimtui.x12.validate import validate_interchange
-from tests.conftest import TODAY, VALID_837P
-
-
-def _release_all(workspace: Workspace) -> None:
-    """Exempt every holding rule with a reason, as a biller would after review."""
-    for queue in ("held", "review"):
-        for row in workspace.claim_rows(queue, limit=1000):
-            detail = workspace.claim_detail(row.id)
-            for rule_id in sorted({f.rule_id for f in detail.build.findings}):
-                if not all(
-                    f.exempted for f in detail.build.findings if f.rule_id == rule_id
-                ):
-                    workspace.exempt(row.id, rule_id, "reviewed against the TR3")
+from tests.conftest import GEN837, TODAY, VALID_837P, release_all
 
 
 def test_valid_corpus_claims_export_as_one_pyx12_clean_batch(
@@ -31,7 +25,7 @@ def test_valid_corpus_claims_export_as_one_pyx12_clean_batch(
     for name in VALID_837P:
         report = workspace.import_path(corpus / "837p" / name)
         assert not report.refused, report.problems
-    _release_all(workspace)
+    release_all(workspace)
     assert workspace.count("ready") == len(VALID_837P)
     out = tmp_path / "batch.837"
     report = workspace.export(out)
@@ -50,7 +44,7 @@ def test_control_numbers_increase_and_are_never_reused(
     numbers = []
     for index, name in enumerate(VALID_837P[:2]):
         workspace.import_path(corpus / "837p" / name)
-        _release_all(workspace)
+        release_all(workspace)
         numbers.append(
             workspace.export(tmp_path / f"{index}.837").interchange_control_number
         )
@@ -73,11 +67,12 @@ def test_export_is_refused_when_pyx12_finds_errors(
     workspace.import_path(
         corpus / "837p" / "linuxforhealth-x12__837_005010X222A2__demo.example11.837"
     )
-    _release_all(workspace)
+    release_all(workspace)
     out = tmp_path / "bad.837"
     with pytest.raises(ReviewError, match=r"export refused: .* in claims "):
         workspace.export(out)
     assert not out.exists()
+    assert [path.name for path in tmp_path.glob("*bad*")] == []
     assert workspace.count("exported") == 0
 
 
@@ -119,6 +114,70 @@ def test_export_is_test_data_unless_configured_for_production(
     report = workspace.export(tmp_path / "out.837")
     assert (tmp_path / "out.837").read_text().split("*")[15] == "T"
     assert any("test data" in note for note in report.notes)
+
+
+@pytest.fixture
+def without_rules(workspace: Workspace) -> Workspace:
+    """The workspace with no rules, so that every generated claim is ready: these
+    tests are about how export handles many claims, not about the rules."""
+    workspace.rule_set = load_rule_set([])
+    return workspace
+
+
+@pytest.fixture
+def generated_file(tmp_path: Path) -> Path:
+    """1200 generated claims: three chunks of the export's 500."""
+    path = tmp_path / "generated.837"
+    command = [sys.executable, str(GEN837), "1200", "--seed", "7", "-o", str(path)]
+    subprocess.run(command, check=True)
+    return path
+
+
+def test_a_batch_of_several_chunks_is_exported_whole_and_recorded(
+    without_rules: Workspace, generated_file: Path, tmp_path: Path
+) -> None:
+    workspace = without_rules
+    workspace.import_path(generated_file)
+    ready = workspace.count("ready")
+    assert ready == 1200
+    out = tmp_path / "batch.837"
+    report = workspace.export(out)
+    assert report.claim_count == ready
+    assert len(read_837p(out).claims) == ready
+    assert workspace.count("exported") == ready and workspace.count("ready") == 0
+    with Session(workspace.engine) as session:
+        batch = session.exec(select(ExportBatch)).one()
+    assert batch.claim_count == ready
+    assert batch.content_sha256 == hashlib.sha256(out.read_bytes()).hexdigest()
+    assert sorted(path.name for path in tmp_path.glob("*batch*")) == ["batch.837"]
+
+
+def test_a_claim_that_cannot_be_written_is_named_and_nothing_is_kept(
+    without_rules: Workspace, generated_file: Path, tmp_path: Path
+) -> None:
+    workspace = without_rules
+    # Claims after the 1000th get an accented letter in the subscriber's name,
+    # which X12 cannot carry; the first of them still ready must be named.
+    segments = generated_file.read_bytes().decode("ascii").split("~")
+    claims_seen = 0
+    for index, segment in enumerate(segments):
+        claims_seen += segment.lstrip().startswith("CLM*")
+        if claims_seen >= 1000 and segment.lstrip().startswith("NM1*IL*1*"):
+            segments[index] = segment.replace("NM1*IL*1*", "NM1*IL*1*\u00dc", 1)
+    generated_file.write_bytes("~".join(segments).encode("latin-1"))
+    workspace.import_path(generated_file)
+    ready_ids = [row.id for row in workspace.claim_rows("ready", limit=2000)]
+    out = tmp_path / "batch.837"
+    with pytest.raises(ReviewError) as refused:
+        workspace.export(out)
+    first_bad = min(claim_id for claim_id in ready_ids if claim_id > 1000)
+    assert str(refused.value).startswith(
+        f"export refused: claim {first_bad} cannot be written as X12 "
+        "(subscriber.last_name contains a character outside"
+    )
+    assert [path.name for path in tmp_path.glob("*batch*")] == []
+    assert workspace.count("ready") == len(ready_ids)
+    assert workspace.count("exported") == 0
 
 
 def test_default_export_path_is_a_new_private_file_outside_the_working_folder(

@@ -181,3 +181,28 @@ def test_an_edited_claim_is_flagged_d_not_o(tmp_path: Path) -> None:
     flags = workspace.claim_rows("all", limit=1)[0].flags
     assert "D" in flags
     assert "O" not in flags
+
+
+def test_an_edit_x12_cannot_carry_is_refused(
+    workspace: Workspace, held_claim: int
+) -> None:
+    with pytest.raises(ReviewError, match="X12 cannot carry"):
+        workspace.edit(held_claim, "subscriber.last_name", "MÜLLER", "spelling")
+
+
+def test_an_imported_value_x12_cannot_carry_holds_the_claim(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    from claimtui.review.demo import sample_encounters
+    from tests.conftest import TODAY
+
+    encounter = sample_encounters(TODAY, 7)[6]
+    encounter.subscriber.last_name = "MÜLLER"
+    path = tmp_path / "one.json"
+    path.write_text("[" + encounter.model_dump_json() + "]", encoding="utf-8")
+    workspace.import_path(path)
+    row = workspace.claim_rows("all", limit=1)[0]
+    detail = workspace.claim_detail(row.id)
+    assert detail.status == "held"
+    assert "X12" in row.rules
+    assert detail.segments == []

@@ -70,6 +70,25 @@ def test_truncated_utf16_file_is_not_zero_claims_fine() -> None:
     assert any("truncated" in message for message in errors(result))
 
 
+def test_utf16_file_is_read_with_a_warning_to_send_it_as_ascii() -> None:
+    result = read_837p(P837 / "oopfactory-x12parser__837P-5010__UnicodeExample.txt")
+    warning = result.issues[0]
+    assert (warning.severity, warning.segment_number) == ("warning", None)
+    assert warning.message.startswith(
+        "the file is UTF-16; it was decoded for reading, but receivers expect ASCII"
+    )
+    truncated = [issue for issue in result.issues if "truncated" in issue.message]
+    assert [(i.segment_number, i.segment_id) for i in truncated] == [(5, "NM1")] * 3
+    assert truncated[0].message.startswith(
+        "the file ends before the transaction trailer (SE)"
+    )
+
+
+def test_utf8_file_gets_no_encoding_warning() -> None:
+    result = read_837p(P837 / "uhin-x12-parser-library__test-files__837.edi")
+    assert not [issue for issue in result.issues if "UTF-16" in issue.message]
+
+
 def test_ambulance_loops_are_read() -> None:
     result = read_837p(P837 / (LFH + "demo.ambulance.example5.837"))
     encounter = result.claims[0].encounter

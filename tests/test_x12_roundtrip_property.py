@@ -28,7 +28,7 @@ from claimtui.model import (
     Subscriber,
 )
 from claimtui.x12.reader import ReadClaim, iter_837p
-from claimtui.x12.writer import write_interchange
+from claimtui.x12.writer import claim_segments, render_segment, write_interchange
 from tests.x12_helpers import HEADER, without_parties
 
 text = st.text(
@@ -190,3 +190,15 @@ def _provider_key(encounter: Encounter) -> str:
     return encounter.billing_provider.model_dump_json() + (
         pay_to.model_dump_json() if pay_to else ""
     )
+
+
+@settings(max_examples=60, deadline=None)
+@given(encounters)
+def test_one_claim_view_shows_the_segments_the_interchange_sends(
+    encounter: Encounter,
+) -> None:
+    segments = write_interchange([encounter], HEADER).split("~")
+    first_hl = next(i for i, s in enumerate(segments) if s.startswith("HL*"))
+    se = next(i for i, s in enumerate(segments) if s.startswith("SE*"))
+    shown = [render_segment(segment) for segment in claim_segments(encounter)]
+    assert segments[first_hl:se] == shown

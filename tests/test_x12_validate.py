@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from claimtui.x12.reader import ReadClaim, iter_837p, read_837p
-from claimtui.x12.validate import validate_interchange
+from claimtui.x12.validate import validate_file, validate_interchange
 from claimtui.x12.writer import write_interchange
-from tests.x12_helpers import CORPUS, HEADER, without_parties
+from tests.x12_helpers import CORPUS, HEADER, sample_encounter, without_parties
 
 P837 = CORPUS / "837p"
 GEN837 = Path(__file__).parents[1] / ".." / "shared" / "tools" / "gen837.py"
@@ -112,3 +112,36 @@ def test_bom_is_stripped_before_pyx12_reads() -> None:
     data = (P837 / "uhin-x12-parser-library__test-files__837.edi").read_bytes()
     report = validate_interchange(b"\xef\xbb\xbf" + data)
     assert report.ok and report.findings == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "uhin-x12-parser-library__test-files__837.edi",
+        "imsweb-x12-parser__837_5010__x12_valid.txt",
+        "linuxforhealth-x12__837_005010X222A2__demo.autoaccident.837",
+        "oopfactory-x12parser__837P-5010__MedicaidExample.txt",
+        "oopfactory-x12parser__837P-5010__UnicodeExample.txt",
+    ],
+)
+def test_a_file_is_judged_as_its_bytes_are(name: str) -> None:
+    path = P837 / name
+    assert validate_file(path) == validate_interchange(path.read_bytes())
+
+
+def test_a_written_file_is_validated_as_a_stream_without_its_name(
+    tmp_path: Path,
+) -> None:
+    text = write_interchange([sample_encounter(1)], HEADER)
+    broken = tmp_path / "patient-name.837"
+    broken.write_text(text.replace("CLM*PCN1*100", "CLM*"))
+    report = validate_file(broken)
+    assert not report.ok
+    assert all("patient-name" not in finding.message for finding in report.findings)
+    assert all("_io" not in finding.message for finding in report.findings)
+
+
+def test_a_missing_file_is_a_failing_finding(tmp_path: Path) -> None:
+    report = validate_file(tmp_path / "gone.837")
+    assert not report.ok
+    assert report.findings[0].code == "unreadable"

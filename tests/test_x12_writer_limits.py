@@ -1,10 +1,19 @@
-"""Writer limits: claims per transaction set, the character set, determinism."""
+"""Writer limits: claims per transaction set, the character set, determinism,
+and claims written as they come."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
-from claimtui.x12.writer import X12WriteError, write_interchange
+from claimtui.model import Encounter
+from claimtui.x12.writer import (
+    X12WriteError,
+    claim_segments,
+    iter_interchange,
+    write_interchange,
+)
 from tests.x12_helpers import HEADER, read_text, sample_encounter
 
 
@@ -56,3 +65,38 @@ def test_same_claims_give_byte_identical_output() -> None:
     first = write_interchange([sample_encounter(n) for n in range(3)], HEADER)
     again = write_interchange([sample_encounter(n) for n in range(3)], HEADER)
     assert first.encode("ascii") == again.encode("ascii")
+
+
+def test_a_full_transaction_set_is_given_out_before_later_claims_are_read() -> None:
+    taken: list[int] = []
+
+    def claims() -> Iterator[Encounter]:
+        for number in range(1, 8):
+            taken.append(number)
+            yield sample_encounter(number)
+
+    pieces = iter_interchange(claims(), HEADER, claims_per_transaction=3)
+    text = ""
+    while "~SE*" not in text:
+        text += next(pieces)
+    assert taken == [1, 2, 3]
+    assert text.count("~CLM*") == 3
+    rest = "".join(pieces)
+    assert text + rest == write_interchange(
+        [sample_encounter(n) for n in range(1, 8)], HEADER, claims_per_transaction=3
+    )
+
+
+def test_a_one_shot_iterator_of_claims_is_written_like_a_list() -> None:
+    listed = [sample_encounter(n) for n in range(1, 5)]
+    assert write_interchange(iter(listed), HEADER) == write_interchange(listed, HEADER)
+
+
+def test_the_one_claim_view_keeps_its_paths_while_a_batch_is_half_written() -> None:
+    batch = [sample_encounter(1), sample_encounter(2)]
+    pieces = iter_interchange(batch, HEADER, claims_per_transaction=1)
+    next(pieces)
+    assert next(pieces).startswith("ST*837*")
+    segments = claim_segments(sample_encounter(2))
+    clm = next(segment for segment in segments if segment.id == "CLM")
+    assert clm.sources[0] == "claim.patient_control_number"

@@ -27,6 +27,7 @@ from claimtui.model import (
 from claimtui.review.history import history_facts, save_line_keys
 from claimtui.store import ClaimRecord, DecisionRecord, EncounterRecord, FindingRecord
 from claimtui.x12.reader import InputIssue
+from claimtui.x12.writer import unsendable
 
 READ_RULE_ID = "READ"
 """Rule id of findings that come from reading the file, not from a rule."""
@@ -151,12 +152,30 @@ def build_stored(
     facts["read_errors"] = read_error_count(record.read_issues_json)
     result = build_claim(received, rule_set, applied, today=today, facts=facts)
     add_read_findings(result, record.read_issues_json, applied)
+    add_write_findings(result)
     return received, result, decisions
 
 
 def read_error_count(issues_json: str) -> int:
     """How many errors reading the claim met (``facts.read_errors``)."""
     return sum(1 for issue in json.loads(issues_json) if issue["severity"] == "error")
+
+
+WRITE_RULE_ID = "X12"
+"""Rule id of the finding for a claim whose values cannot be written as X12."""
+
+
+def add_write_findings(result: BuildResult) -> None:
+    """Hold a claim the 837P writer could not write, saying which field is at fault.
+
+    Exempting it does not help (the batch would fail), so the message says to
+    edit the value.
+    """
+    problem = unsendable(result.encounter)
+    if problem is not None:
+        result.findings.append(
+            Finding(rule_id=WRITE_RULE_ID, severity=Severity.ERROR, message=problem)
+        )
 
 
 def add_read_findings(

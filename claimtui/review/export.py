@@ -2,19 +2,25 @@
 
 Nothing is written, and no claim changes status, unless every claim is still ready
 after a fresh build and pyx12 finds no error in the whole interchange. Control
-numbers come from the database and are never reused.
+numbers come from the database and are never reused. Claims stream from the
+database through the writer into a private file and pyx12 reads that file back,
+so memory stays flat however many claims are ready.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 import logging
 import os
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import platformdirs
+from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
 from claimtui.model import ClaimStatus, Encounter, Receiver, Submitter
@@ -22,11 +28,21 @@ from claimtui.model.encounter import Contact
 from claimtui.review import claims as claim_ops
 from claimtui.review.views import ExportReport, ReviewError
 from claimtui.review.workspace import Workspace
-from claimtui.store import AuditEvent, ClaimRecord, ControlCounter, ExportBatch
-from claimtui.x12.validate import validate_interchange
-from claimtui.x12.writer import InterchangeHeader, X12WriteError, write_interchange
+from claimtui.store import (
+    AuditEvent,
+    ClaimRecord,
+    ControlCounter,
+    ExportBatch,
+    utc_now,
+)
+from claimtui.x12.validate import ValidationReport, validate_file
+from claimtui.x12.writer import InterchangeHeader, X12WriteError, iter_interchange
 
 log = logging.getLogger(__name__)
+
+_CHUNK = 500
+"""Claims rebuilt, and marked exported, per round trip to the database."""
+_READ_SIZE = 1 << 20
 
 
 def _next_number(session: Session, name: str) -> int:
@@ -109,11 +125,22 @@ def check_destination(out: Path) -> None:
         )
 
 
-def _claims_at(text: str, segment_numbers: set[int]) -> list[str]:
+def _segments(path: Path) -> Iterator[str]:
+    """The file's segments in order, read a piece at a time."""
+    with path.open(encoding="ascii", newline="") as stream:
+        rest = ""
+        while chunk := stream.read(_READ_SIZE):
+            pieces = (rest + chunk).split("~")
+            rest = pieces.pop()
+            yield from pieces
+        yield rest
+
+
+def _claims_at(path: Path, segment_numbers: set[int]) -> list[str]:
     """The CLM01 of the claims that hold the given segment numbers."""
     current = ""
     found: list[str] = []
-    for number, segment in enumerate(text.split("~"), start=1):
+    for number, segment in enumerate(_segments(path), start=1):
         if segment.startswith("CLM*"):
             current = segment.split("*")[1]
         elif segment.startswith(("HL*", "SE*")):
@@ -123,95 +150,175 @@ def _claims_at(text: str, segment_numbers: set[int]) -> list[str]:
     return found
 
 
-def _write_private(path: Path, text: str) -> None:
-    partial = path.with_name(path.name + ".partial")
-    descriptor = os.open(partial, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="ascii", newline="") as handle:
-        handle.write(text)
-    os.replace(partial, path)
+def _ready_ids(session: Session) -> list[int]:
+    statement = (
+        select(ClaimRecord.id)
+        .where(ClaimRecord.status == ClaimStatus.READY.value)
+        .order_by(col(ClaimRecord.id))
+    )
+    return [claim_id for claim_id in session.exec(statement) if claim_id is not None]
+
+
+def _still_ready(
+    session: Session,
+    workspace: Workspace,
+    ids: list[int],
+    kept: list[int],
+    notes: list[str],
+) -> Iterator[Encounter]:
+    """Rebuild the claims a chunk at a time and give those still ready.
+
+    The id of each claim given is appended to ``kept``, so the n-th encounter
+    written is claim ``kept[n - 1]``. Rows are let go after each chunk, which
+    keeps memory flat however many claims are exported.
+    """
+    for start in range(0, len(ids), _CHUNK):
+        statement = (
+            select(ClaimRecord)
+            .where(col(ClaimRecord.id).in_(ids[start : start + _CHUNK]))
+            .order_by(col(ClaimRecord.id))
+        )
+        for claim in session.exec(statement).all():
+            _, result, _ = claim_ops.rebuild(
+                session, claim, workspace.rule_set, workspace.today
+            )
+            assert claim.id is not None
+            if claim.status == ClaimStatus.READY.value:
+                kept.append(claim.id)
+                yield result.encounter
+            else:
+                notes.append(f"claim {claim.id} is no longer ready: {claim.status}")
+        session.flush()
+        session.expunge_all()
+
+
+def _private_file(out: Path) -> Path:
+    """A new empty file beside ``out`` that only its owner can read (0600)."""
+    descriptor, name = tempfile.mkstemp(
+        prefix=f".{out.name}.", suffix=".partial", dir=out.parent
+    )
+    os.close(descriptor)
+    return Path(name)
+
+
+def _write(
+    partial: Path, encounters: Iterator[Encounter], header: InterchangeHeader
+) -> str:
+    """Write the interchange to ``partial``; returns its SHA-256 hex digest."""
+    digest = hashlib.sha256()
+    with partial.open("w", encoding="ascii", newline="") as stream:
+        for piece in iter_interchange(encounters, header):
+            stream.write(piece)
+            digest.update(piece.encode("ascii"))
+    return digest.hexdigest()
+
+
+def _write_refusal(error: X12WriteError, kept: list[int]) -> ReviewError:
+    where = f"claim {kept[error.claim_index - 1]}" if error.claim_index else ""
+    return ReviewError(
+        f"export refused: {where or 'the batch'} cannot be written as X12 "
+        f"({str(error).split(': ', 1)[-1]}); nothing was written"
+    )
+
+
+def _validation_refusal(report: ValidationReport, partial: Path) -> ReviewError:
+    lines = [
+        f"segment {finding.segment_number} {finding.segment_id}"
+        f"{' ' + finding.element if finding.element else ''}: "
+        f"{finding.message}"
+        for finding in report.findings[:20]
+    ]
+    numbers = {f.segment_number for f in report.findings if f.segment_number}
+    culprits = _claims_at(partial, numbers)
+    named = f" in claims {', '.join(culprits)}" if culprits else ""
+    return ReviewError(
+        f"export refused: pyx12 found errors{named}; nothing was written. "
+        "Fix or park those claims and export again.\n" + "\n".join(lines)
+    )
+
+
+def _mark_exported(
+    session: Session,
+    workspace: Workspace,
+    batch: ExportBatch,
+    kept: list[int],
+) -> None:
+    """Record the batch, and each claim in it as exported with an audit event."""
+    session.add(batch)
+    session.flush()
+    detail = json.dumps({"batch": batch.id, "file": batch.file_name})
+    now = utc_now()
+    for start in range(0, len(kept), _CHUNK):
+        chunk = kept[start : start + _CHUNK]
+        session.exec(
+            update(ClaimRecord)
+            .where(col(ClaimRecord.id).in_(chunk))
+            .values(status=ClaimStatus.EXPORTED.value, export_batch_id=batch.id)
+        )
+        events = [
+            {
+                "at": now,
+                "user": workspace.user,
+                "action": "export",
+                "claim_id": claim_id,
+                "detail": detail,
+            }
+            for claim_id in chunk
+        ]
+        session.execute(insert(AuditEvent), events)
 
 
 def export_ready(workspace: Workspace, out: Path) -> ExportReport:
     """Write every ready claim to ``out`` as one validated interchange.
 
+    Claims are rebuilt and written a chunk at a time into a private file beside
+    ``out``, which pyx12 then reads; the file takes the name ``out`` only once
+    pyx12 found no error and the claims are stored as exported.
+
     Raises:
-        ReviewError: no claim is ready, an id is missing, or pyx12 found errors
-            (the message lists them); nothing is written then.
+        ReviewError: no claim is ready, an id is missing, a claim cannot be
+            written, or pyx12 found errors (the message lists them and names
+            the claims); nothing is written then.
     """
     check_destination(out)
+    kept: list[int] = []
+    notes: list[str] = []
     with Session(workspace.engine) as session:
-        statement = (
-            select(ClaimRecord)
-            .where(ClaimRecord.status == ClaimStatus.READY.value)
-            .order_by(col(ClaimRecord.id))
-        )
-        ready: list[tuple[ClaimRecord, Encounter]] = []
-        notes: list[str] = []
-        for claim in session.exec(statement).all():
-            _, result, _ = claim_ops.rebuild(
-                session, claim, workspace.rule_set, workspace.today
-            )
-            if claim.status == ClaimStatus.READY.value:
-                ready.append((claim, result.encounter))
-            else:
-                notes.append(f"claim {claim.id} is no longer ready: {claim.status}")
-        if not ready:
+        ready = _still_ready(session, workspace, _ready_ids(session), kept, notes)
+        first = next(ready, None)
+        if first is None:
             session.commit()
             raise ReviewError("; ".join(["no claim is ready to export", *notes]))
         interchange = _next_number(session, "interchange")
         group = _next_number(session, "group")
-        header = _header(workspace, ready[0][1], interchange, group)
+        header = _header(workspace, first, interchange, group)
+        partial = _private_file(out)
         try:
-            text = write_interchange([encounter for _, encounter in ready], header)
-        except X12WriteError as error:
-            session.rollback()
-            claim = ready[(error.claim_index or 1) - 1][0]
-            where = f"claim {claim.id}" if error.claim_index else "the batch"
-            raise ReviewError(
-                f"export refused: {where} cannot be written as X12 "
-                f"({str(error).split(': ', 1)[-1]}); nothing was written"
-            ) from None
-        report = validate_interchange(text)
-        if not report.ok:
-            session.rollback()
-            lines = [
-                f"segment {finding.segment_number} {finding.segment_id}"
-                f"{' ' + finding.element if finding.element else ''}: "
-                f"{finding.message}"
-                for finding in report.findings[:20]
-            ]
-            numbers = {f.segment_number for f in report.findings if f.segment_number}
-            culprits = _claims_at(text, numbers)
-            named = f" in claims {', '.join(culprits)}" if culprits else ""
-            raise ReviewError(
-                f"export refused: pyx12 found errors{named}; nothing was written. "
-                "Fix or park those claims and export again.\n" + "\n".join(lines)
+            try:
+                digest = _write(partial, itertools.chain([first], ready), header)
+            except X12WriteError as error:
+                raise _write_refusal(error, kept) from None
+            report = validate_file(partial)
+            if not report.ok:
+                raise _validation_refusal(report, partial)
+            batch = ExportBatch(
+                file_name=out.name,
+                interchange_control_number=interchange,
+                claim_count=len(kept),
+                content_sha256=digest,
+                user=workspace.user,
             )
-        digest = hashlib.sha256(text.encode("ascii")).hexdigest()
-        batch = ExportBatch(
-            file_name=out.name,
-            interchange_control_number=interchange,
-            claim_count=len(ready),
-            content_sha256=digest,
-            user=workspace.user,
-        )
-        session.add(batch)
-        session.flush()
-        for claim, _ in ready:
-            claim.status = ClaimStatus.EXPORTED.value
-            claim.export_batch_id = batch.id
-            session.add(claim)
-            session.add(
-                AuditEvent(
-                    user=workspace.user,
-                    action="export",
-                    claim_id=claim.id,
-                    detail=json.dumps({"batch": batch.id, "file": out.name}),
-                )
-            )
-        _write_private(out, text)
-        session.commit()
-    log.info("exported %s claims as interchange %s", len(ready), interchange)
+            _mark_exported(session, workspace, batch, kept)
+            # Checked again: a file may have appeared there while pyx12 ran.
+            check_destination(out)
+            session.commit()
+            os.replace(partial, out)
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            partial.unlink(missing_ok=True)
+    log.info("exported %s claims as interchange %s", len(kept), interchange)
     if header.usage_indicator == "T":
         notes.append(
             'marked as test data (ISA15 T); set usage = "P" under [interchange] '
@@ -219,7 +326,7 @@ def export_ready(workspace: Workspace, out: Path) -> ExportReport:
         )
     return ExportReport(
         path=str(out),
-        claim_count=len(ready),
+        claim_count=len(kept),
         interchange_control_number=interchange,
         notes=notes + report.notes,
     )

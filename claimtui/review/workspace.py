@@ -55,7 +55,12 @@ from claimtui.store import (
     utc_now,
 )
 from claimtui.x12.tokenizer import X12InputError
-from claimtui.x12.writer import claim_segments, render_segment
+from claimtui.x12.writer import (
+    X12WriteError,
+    claim_segments,
+    render_segment,
+    unsendable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -347,7 +352,10 @@ class Workspace:
         assert claim.id is not None
         record = session.get(EncounterRecord, claim.encounter_id)
         assert record is not None
-        segments = claim_segments(result.encounter)
+        try:
+            segments = claim_segments(result.encounter)
+        except X12WriteError:
+            segments = []  # the X12 finding on the claim says which field and why
         return ClaimDetail(
             id=claim.id,
             status=claim.status,
@@ -835,6 +843,7 @@ class _ClaimStore:
             item.encounter, self.rule_set, [], today=self.today, facts=facts
         )
         claim_ops.add_read_findings(result, item.issues_json, [])
+        claim_ops.add_write_findings(result)
         return result
 
     def _without_repeats(self, pending: list[IngestedClaim]) -> list[_Pending]:
@@ -955,6 +964,11 @@ def _try_value(
     except ValidationError as error:
         problem = error.errors()[0]["msg"] if error.errors() else str(error)
         raise ReviewError(f"{path}: the value does not fit ({problem})") from None
+    if unsendable(trial) and not unsendable(base):
+        raise ReviewError(
+            f"{path}: the value has a character X12 cannot carry (accented "
+            "letters, * : ^ ~ or a line break); type it without them"
+        )
 
 
 def _rule_changed(result: BuildResult, path: str) -> bool:

@@ -29,7 +29,9 @@ with a warning.
 
 from __future__ import annotations
 
+import codecs
 import gc
+import itertools
 import logging
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
@@ -47,6 +49,7 @@ from claimtui.x12.tokenizer import (
     SegmentStream,
     X12InputError,
     decode,
+    is_utf16,
     read_delimiters,
     start_of_interchange,
 )
@@ -148,9 +151,10 @@ def iter_837p_file(path: Path) -> Iterator[ReadClaim | InputIssue]:
             f"the file cannot be read ({error.strerror or 'unknown error'})",
             "Check the path and the file's permissions",
         ) from None
+    utf16 = is_utf16(data.removeprefix(codecs.BOM_UTF8))
     text = decode(data)
     del data  # only the text is needed from here on
-    return _iter_text(text, path.name)
+    return _iter_text(text, path.name, utf16)
 
 
 def iter_837p(data: bytes, source: str) -> Iterator[ReadClaim | InputIssue]:
@@ -163,17 +167,33 @@ def iter_837p(data: bytes, source: str) -> Iterator[ReadClaim | InputIssue]:
         X12InputError: the data is not X12 (see the module docstring); raised
             before anything is yielded.
     """
-    return _iter_text(decode(data), source)
+    utf16 = is_utf16(data.removeprefix(codecs.BOM_UTF8))
+    return _iter_text(decode(data), source, utf16)
 
 
-def _iter_text(text: str, source: str) -> Iterator[ReadClaim | InputIssue]:
+def _iter_text(text: str, source: str, utf16: bool) -> Iterator[ReadClaim | InputIssue]:
     if not text.strip():
         raise X12InputError(
             source, "the file is empty", "Export the claims again as an 837P file"
         )
     text = start_of_interchange(text)
     delimiters = read_delimiters(text, source)
-    return _read_passes(text, source, delimiters)
+    passes = _read_passes(text, source, delimiters)
+    if not utf16:
+        return passes
+    return itertools.chain([_utf16_warning(source)], passes)
+
+
+def _utf16_warning(source: str) -> InputIssue:
+    return InputIssue(
+        source,
+        None,
+        "",
+        "",
+        "the file is UTF-16; it was decoded for reading, but receivers expect "
+        "ASCII: save or export it as ASCII (or UTF-8) before sending it on",
+        "warning",
+    )
 
 
 def _read_passes(

@@ -134,8 +134,7 @@ def decode(data: bytes) -> str:
     """
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
-    head = data[:64]
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in head:
+    if is_utf16(data):
         return _decode_utf16(data)
     try:
         return data.decode("utf-8")
@@ -143,6 +142,14 @@ def decode(data: bytes) -> str:
         # X12 data is meant to be ASCII; Latin-1 maps every byte to a character, so
         # stray bytes become visible data errors instead of a crash.
         return data.decode("latin-1")
+
+
+def is_utf16(data: bytes) -> bool:
+    """True when ``decode`` reads the bytes as UTF-16 (a BOM or early NULs)."""
+    head = data[:64]
+    return head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or (
+        b"\x00" in head
+    )
 
 
 def _decode_utf16(data: bytes) -> str:
@@ -155,7 +162,13 @@ def _decode_utf16(data: bytes) -> str:
         odd_nuls = data[1:64:2].count(0)
         encoding = "utf-16-be" if even_nuls > odd_nuls else "utf-16-le"
     data = data[: len(data) - len(data) % 2]
-    return data.decode(encoding, errors="replace").replace("\x00", "")
+    text = data.decode(encoding, errors="replace").replace("\x00", "")
+    # Editors that save UTF-16 also pad with Unicode spaces (such as U+00A0);
+    # after the last terminator they are not a segment, so they are dropped.
+    end = len(text)
+    while end and not text[end - 1].isascii() and text[end - 1].isspace():
+        end -= 1
+    return text[:end]
 
 
 def _is_delimiter_char(char: str) -> bool:

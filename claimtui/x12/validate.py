@@ -12,12 +12,14 @@ pyx12 has gaps this bridge handles without loosening any check:
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, TextIO
 
 from claimtui.x12.tokenizer import X12InputError, decode, read_delimiters
 
@@ -28,7 +30,8 @@ _TARGET_VERSION = "005010X222A1"
 _SEGMENT_TEXT = re.compile(r"Segment (\w{2,3})\S*(?: \S+)*? not found")
 _TRAILING_VALUE = re.compile(r"\s*\([^()]*\)\s*$")
 _LEN_VALUE = re.compile(r'len\("[^"]*"\)')
-_STREAM_NAME = re.compile(r'"<_io\.StringIO object at \w+>"')
+_STREAM_NAME = re.compile(r'"?<_io\.\w+ [^<>]*>"?')
+_CHUNK = 1 << 20
 
 
 @dataclass
@@ -63,8 +66,75 @@ def validate_interchange(data: str | bytes) -> ValidationReport:
     notes: list[str] = []
     text = decode(data) if isinstance(data, bytes) else data.removeprefix("\ufeff")
     text = _relabel(text, notes)
+    return _validate(io.StringIO(text), notes)
+
+
+def validate_file(path: Path) -> ValidationReport:
+    """Validate an X12 file with pyx12, reading it as a stream; never raises.
+
+    pyx12 reads the file a piece at a time, so its size does not matter. A file
+    that has to be prepared first (UTF-16, not UTF-8, or labelled X222A2 or
+    X222) is read whole and prepared as by ``validate_interchange``; files
+    claimtui writes never need that.
+    """
     try:
-        findings = _run_pyx12(text)
+        if _needs_preparing(path):
+            return validate_interchange(path.read_bytes())
+        with path.open(encoding="utf-8-sig", newline="") as stream:
+            return _validate(stream, [])
+    except OSError as error:
+        finding = ValidationFinding(
+            None,
+            "",
+            "",
+            "unreadable",
+            f"the file could not be read ({type(error).__name__})",
+        )
+        return ValidationReport(False, [finding])
+
+
+def _needs_preparing(path: Path) -> bool:
+    """True when the file is not plain UTF-8 or holds a label to relabel."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as stream:
+        head = stream.read(_CHUNK)
+        if b"\x00" in head[:64] or head.startswith(
+            (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+        ):
+            return True
+        try:
+            delimiters = read_delimiters(
+                head.removeprefix(codecs.BOM_UTF8).decode("latin-1").lstrip(), "data"
+            )
+        except X12InputError:
+            return True
+        labels = [
+            f"{delimiters.element}{version}{delimiters.segment}".encode("latin-1")
+            for version in _RELABELLED
+        ]
+        overlap = max(len(label) for label in labels) - 1
+        tail = b""
+        chunk = head
+        while chunk:
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                return True
+            window = tail + chunk
+            if any(label in window for label in labels):
+                return True
+            tail = window[-overlap:]
+            chunk = stream.read(_CHUNK)
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+def _validate(stream: TextIO, notes: list[str]) -> ValidationReport:
+    try:
+        findings = _run_pyx12(stream)
     except Exception as error:  # a validator that cannot run must hold, not pass
         logger.warning("pyx12 failed: %s", type(error).__name__)
         findings = [
@@ -111,7 +181,7 @@ class _Capture(logging.Handler):
             self.messages.append("pyx12 logged an unreadable error")
 
 
-def _run_pyx12(text: str) -> list[ValidationFinding]:
+def _run_pyx12(stream: TextIO) -> list[ValidationFinding]:
     import pyx12.params
     import pyx12.x12n_document
 
@@ -125,7 +195,7 @@ def _run_pyx12(text: str) -> list[ValidationFinding]:
     try:
         passed = pyx12.x12n_document.x12n_document(
             param=pyx12.params.params(),
-            src_file=io.StringIO(text),
+            src_file=stream,
             fd_997=None,
             fd_html=None,
             fd_json=json_out,

@@ -14,13 +14,22 @@ sent without corrupting the file, so it raises ``X12WriteError`` naming the
 field instead of being altered. A provider field that its loop does not carry in
 the TR3 (for example an address on a referring provider, 2310A) is not sent; the
 reader never fills such fields.
+
+One set of builders serves two callers. ``claim_segments`` (the console's view of
+one claim) keeps, for every element, the model path it came from.
+``iter_interchange`` (export) builds the same segments without paths and keeps
+only their text, a transaction set at a time, so a batch of any size is written
+in flat memory; ``write_interchange`` joins its pieces. A 2000A groups the claims
+whose billing provider segments are identical.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -52,6 +61,11 @@ _FORBIDDEN = frozenset("*:^~\r\n\t\x00")
 # The X12 basic and extended character sets are printable ASCII; anything else
 # (accented letters, control characters) is refused rather than transliterated.
 _ALLOWED = frozenset(chr(code) for code in range(0x20, 0x7F))
+# One search for what _check refuses: outside printable ASCII, or * : ^ ~.
+_UNSENDABLE = re.compile(r"[^\x20-\x29\x2b-\x39\x3b-\x5d\x5f-\x7d]")
+_SEPARATOR = DEFAULT_DELIMITERS.element
+_TERMINATOR = DEFAULT_DELIMITERS.segment
+_TRACED: ContextVar[bool] = ContextVar("claimtui_x12_traced", default=True)
 
 
 class X12WriteError(ValueError):
@@ -138,7 +152,12 @@ def _check(value: str, path: str) -> str:
 
 
 def _segment(segment_id: str, loop: str, *parts: Element) -> OutSegment:
-    """Build a segment from (value, path) parts; a list of parts is a composite."""
+    """Build a segment from (value, path) parts; a list of parts is a composite.
+
+    Outside ``claim_segments`` (see ``_plain``) only the elements are kept.
+    """
+    if not _TRACED.get():
+        return _plain_segment(segment_id, loop, parts)
     elements: list[str] = []
     sources: list[str] = []
     components: list[list[str]] = []
@@ -164,6 +183,52 @@ def _segment(segment_id: str, loop: str, *parts: Element) -> OutSegment:
             column.pop()
     return OutSegment(
         segment_id, elements, loop, sources, components, component_sources
+    )
+
+
+def _plain_segment(
+    segment_id: str, loop: str, parts: tuple[Element, ...]
+) -> OutSegment:
+    """The segment's elements alone, composites joined with the default ':'.
+
+    All values are checked in one pass; only a segment that fails is built again
+    with its paths, so that the refusal names the field.
+    """
+    elements: list[str] = []
+    values: list[str] = []
+    for part in parts:
+        if isinstance(part, list):
+            components = [value for value, _ in part]
+            values.extend(components)
+            while components and not components[-1]:
+                components.pop()
+            elements.append(":".join(components))
+        else:
+            values.append(part[0])
+            elements.append(part[0])
+    if _UNSENDABLE.search("".join(values)):
+        with _traced():
+            _segment(segment_id, loop, *parts)
+    while elements and not elements[-1]:
+        elements.pop()
+    return OutSegment(segment_id, elements, loop, [])
+
+
+@contextmanager
+def _traced(traced: bool = True) -> Iterator[None]:
+    """Build segments with (or, given False, without) their model paths."""
+    token = _TRACED.set(traced)
+    try:
+        yield
+    finally:
+        _TRACED.reset(token)
+
+
+def _text_of(segments: list[OutSegment]) -> str:
+    """Segments as text with the default delimiters, each with its terminator."""
+    return "".join(
+        _SEPARATOR.join([segment.id, *segment.elements]) + _TERMINATOR
+        for segment in segments
     )
 
 
@@ -397,11 +462,25 @@ def _procedure(
 # -- 2000A / 2000B / 2000C -------------------------------------------------------
 
 
-def _billing(encounter: Encounter, hl: int) -> list[OutSegment]:
+def _hl(number: int, parent: int | None, level: str, children: bool) -> str:
+    """An HL segment as text (HL01-04), e.g. ``HL*2*1*22*0``."""
+    parent_number = "" if parent is None else str(parent)
+    child_code = "1" if children else "0"
+    return _SEPARATOR.join(["HL", str(number), parent_number, level, child_code])
+
+
+def _hl_segment(
+    loop: str, number: int, parent: int | None, level: str, children: bool
+) -> OutSegment:
+    elements = _hl(number, parent, level, children).split(_SEPARATOR)[1:]
+    empty: list[list[str]] = [[] for _ in elements]
+    return OutSegment("HL", elements, loop, [""] * 4, empty, [[] for _ in elements])
+
+
+def _billing(encounter: Encounter) -> list[OutSegment]:
+    """2000A after its HL: the billing provider (2010AA) and pay-to (2010AB)."""
     provider, path = encounter.billing_provider, "billing_provider"
-    segments = [
-        _segment("HL", "2000A", _const(str(hl)), _EMPTY, _const("20"), _const("1"))
-    ]
+    segments: list[OutSegment] = []
     if provider.taxonomy:
         segments.append(
             _segment(
@@ -432,19 +511,11 @@ def _billing(encounter: Encounter, hl: int) -> list[OutSegment]:
     return segments
 
 
-def _subscriber(encounter: Encounter, hl: int, parent: int) -> list[OutSegment]:
+def _subscriber(encounter: Encounter) -> list[OutSegment]:
+    """2000B after its HL: SBR, PAT, the subscriber (2010BA) and payer (2010BB)."""
     subscriber, path = encounter.subscriber, "subscriber"
-    has_patient = encounter.patient is not None
     p = f"{path}."
     segments = [
-        _segment(
-            "HL",
-            "2000B",
-            _const(str(hl)),
-            _const(str(parent)),
-            _const("22"),
-            _const("1" if has_patient else "0"),
-        ),
         _segment(
             "SBR",
             "2000B",
@@ -552,21 +623,14 @@ def _payer(encounter: Encounter) -> list[OutSegment]:
     return segments
 
 
-def _patient(encounter: Encounter, hl: int, parent: int) -> list[OutSegment]:
+def _patient(encounter: Encounter) -> list[OutSegment]:
+    """2000C after its HL: PAT and the patient (2010CA)."""
     patient, path = encounter.patient, "patient"
     assert patient is not None
     details = _pat_details(
         patient.death_date, patient.weight_pounds, patient.pregnant, path
     )
     segments = [
-        _segment(
-            "HL",
-            "2000C",
-            _const(str(hl)),
-            _const(str(parent)),
-            _const("23"),
-            _const("0"),
-        ),
         _segment(
             "PAT",
             "2000C",
@@ -1052,64 +1116,107 @@ def _claim_body(encounter: Encounter) -> list[OutSegment]:
     ]
 
 
-def _subscriber_and_claim(
-    encounter: Encounter, hl: int, parent: int
-) -> tuple[list[OutSegment], int]:
-    """2000B (and 2000C) with the claim; returns the segments and the next HL."""
-    segments = _subscriber(encounter, hl, parent)
-    next_hl = hl + 1
-    if encounter.patient is not None:
-        segments.extend(_patient(encounter, next_hl, hl))
-        next_hl += 1
-    segments.extend(_claim_body(encounter))
-    return segments, next_hl
-
-
 def claim_segments(encounter: Encounter) -> list[OutSegment]:
     """The segments of one claim, 2000A (billing provider) down to its last 2400.
 
-    HL numbers start at 1 as if the claim were alone in its transaction.
+    HL numbers start at 1 as if the claim were alone in its transaction. Every
+    element names the model path it came from (see ``OutSegment``).
 
     Raises:
         X12WriteError: a value cannot be sent (see the module docstring).
     """
-    segments = _billing(encounter, 1)
-    body, _ = _subscriber_and_claim(encounter, 2, 1)
-    return [*segments, *body]
+    has_patient = encounter.patient is not None
+    with _traced():
+        segments = [_hl_segment("2000A", 1, None, "20", True), *_billing(encounter)]
+        segments.append(_hl_segment("2000B", 2, 1, "22", has_patient))
+        segments.extend(_subscriber(encounter))
+        if encounter.patient is not None:
+            segments.append(_hl_segment("2000C", 3, 2, "23", False))
+            segments.extend(_patient(encounter))
+        segments.extend(_claim_body(encounter))
+    return segments
+
+
+def unsendable(encounter: Encounter) -> str | None:
+    """Why the claim cannot be written as X12, or None when it can.
+
+    The check the writer makes at export, made early so a claim holding such a
+    value is held with a finding instead of failing the claim view or a batch.
+    """
+    try:
+        claim_segments(encounter)
+    except X12WriteError as error:
+        return str(error)
+    return None
 
 
 def write_interchange(
-    encounters: Sequence[Encounter],
+    encounters: Iterable[Encounter],
     header: InterchangeHeader,
     *,
     claims_per_transaction: int = MAX_CLAIMS_PER_TRANSACTION,
 ) -> str:
     """One ISA/GS interchange holding every encounter, as X12 text.
 
+    The text of ``iter_interchange`` in one string, for small batches and tests.
+
+    Raises:
+        X12WriteError: as ``iter_interchange``.
+    """
+    pieces = iter_interchange(
+        encounters, header, claims_per_transaction=claims_per_transaction
+    )
+    return "".join(pieces)
+
+
+def iter_interchange(
+    encounters: Iterable[Encounter],
+    header: InterchangeHeader,
+    *,
+    claims_per_transaction: int = MAX_CLAIMS_PER_TRANSACTION,
+) -> Iterator[str]:
+    """One ISA/GS interchange holding every encounter, as pieces of X12 text.
+
+    Encounters are taken one at a time and kept only as the text of their
+    segments: at most one unfinished transaction set per BHT06 type is held,
+    and it is given out when it reaches ``claims_per_transaction`` claims or the
+    encounters run out. Joined, the pieces are the whole interchange; nothing
+    about the claims is kept besides that text, so memory does not grow with
+    the batch.
+
     Raises:
         X12WriteError: no encounters, a header field that does not fit, or a value
-            that cannot be sent (``claim_index`` then names the encounter).
+            that cannot be sent (``claim_index`` then names the encounter). The
+            error comes while iterating: pieces already given out are not a
+            valid interchange and must be thrown away.
     """
-    if not encounters:
-        raise X12WriteError("there are no claims to write")
     if not 1 <= claims_per_transaction <= MAX_CLAIMS_PER_TRANSACTION:
         raise X12WriteError(
             f"claims_per_transaction must be 1 to {MAX_CLAIMS_PER_TRANSACTION}"
         )
     _check_header(header)
-    transactions = _split(encounters, claims_per_transaction)
-    places = {id(encounter): index for index, encounter in enumerate(encounters, 1)}
-    segments = [_gs(header)]
-    for index, chunk in enumerate(transactions, start=1):
-        segments.extend(_transaction(chunk, index, header, places))
-    group_count = str(len(transactions))
-    group_control = str(header.group_control_number)
-    segments.append(_segment("GE", "", _const(group_count), _const(group_control)))
-    control = f"{header.interchange_control_number:09d}"
-    segments.append(_segment("IEA", "", _const("1"), _const(control)))
-    terminator = DEFAULT_DELIMITERS.segment
-    body = terminator.join(render_segment(segment) for segment in segments)
-    return _isa(header) + terminator + body + terminator
+    open_sets: dict[str, _OpenTransaction] = {}
+    transaction_count = 0
+    place = 0
+    for place, encounter in enumerate(encounters, start=1):
+        if place == 1:
+            yield _isa(header) + _TERMINATOR + _text_of([_gs(header)])
+        kind = encounter.transaction_type
+        open_set = open_sets.setdefault(kind, _OpenTransaction(kind))
+        open_set.add(_written_claim(encounter, place))
+        if open_set.claim_count == claims_per_transaction:
+            transaction_count += 1
+            yield from _close(open_set, transaction_count, header)
+            # A new set takes the old one's place, so sets of one type stay
+            # together as far as they can.
+            open_sets[kind] = _OpenTransaction(kind)
+    if place == 0:
+        raise X12WriteError("there are no claims to write")
+    for open_set in open_sets.values():
+        if open_set.claim_count:
+            transaction_count += 1
+            yield from _close(open_set, transaction_count, header)
+    yield _trailers(header, transaction_count)
 
 
 def _check_header(header: InterchangeHeader) -> None:
@@ -1173,27 +1280,62 @@ def _gs(header: InterchangeHeader) -> OutSegment:
     )
 
 
-def _split(encounters: Sequence[Encounter], limit: int) -> list[list[Encounter]]:
-    """Transaction sets: one BHT06 type each, at most ``limit`` claims each."""
-    by_type: dict[str, list[Encounter]] = {}
-    for encounter in encounters:
-        by_type.setdefault(encounter.transaction_type, []).append(encounter)
-    chunks = []
-    for group in by_type.values():
-        for start in range(0, len(group), limit):
-            chunks.append(group[start : start + limit])
-    return chunks
+@dataclass
+class _WrittenClaim:
+    """One claim as X12 text, waiting for its HL numbers."""
+
+    subscriber: str
+    """2000B after its HL, down to 2010BB."""
+    patient: str | None
+    """2000C after its HL, when the claim has a patient loop."""
+    body: str
+    """2300 down to the last 2400."""
+    segment_count: int
+    """Segments in the three texts; the HLs are not counted."""
 
 
-def _transaction(
-    encounters: list[Encounter],
-    index: int,
-    header: InterchangeHeader,
-    places: dict[int, int],
-) -> list[OutSegment]:
+@dataclass
+class _OpenTransaction:
+    """A transaction set being filled with claims of one BHT06 type."""
+
+    transaction_type: str
+    providers: dict[str, list[_WrittenClaim]] = field(default_factory=dict)
+    """Claims by the text of their 2000A (after its HL), in order of arrival."""
+    claim_count: int = 0
+
+    def add(self, written: tuple[str, _WrittenClaim]) -> None:
+        billing, claim = written
+        self.providers.setdefault(billing, []).append(claim)
+        self.claim_count += 1
+
+
+def _written_claim(encounter: Encounter, place: int) -> tuple[str, _WrittenClaim]:
+    """The claim's 2000A text and its own text; errors name its ``place``."""
+    try:
+        with _traced(False):
+            billing = _billing(encounter)
+            subscriber = _subscriber(encounter)
+            patient = None if encounter.patient is None else _patient(encounter)
+            body = _claim_body(encounter)
+    except X12WriteError as error:
+        raise X12WriteError(f"claim {place} of the batch: {error}", place) from None
+    count = len(subscriber) + len(body) + len(patient or [])
+    claim = _WrittenClaim(
+        _text_of(subscriber),
+        None if patient is None else _text_of(patient),
+        _text_of(body),
+        count,
+    )
+    return _text_of(billing), claim
+
+
+def _close(
+    open_set: _OpenTransaction, index: int, header: InterchangeHeader
+) -> Iterator[str]:
+    """The transaction set's text: ST, its 2000A groups with their claims, SE."""
     control = f"{header.group_control_number % 100_000:05d}{index:04d}"
     created = header.created
-    segments = [
+    head = [
         _segment("ST", "", _const("837"), _const(control), _const(VERSION)),
         _segment(
             "BHT",
@@ -1203,43 +1345,42 @@ def _transaction(
             _const(control),
             _const(created.strftime("%Y%m%d")),
             _const(created.strftime("%H%M")),
-            _text(encounters[0].transaction_type, "transaction_type"),
+            _text(open_set.transaction_type, "transaction_type"),
         ),
+        *_parties(header),
     ]
-    segments.extend(_parties(header))
-    providers: dict[str, list[Encounter]] = {}
-    for encounter in encounters:
-        key = _billing_key(encounter)
-        providers.setdefault(key, []).append(encounter)
-    hl = 1
-    for group in providers.values():
-        parent = hl
-        with _naming(group[0], places):
-            segments.extend(_billing(group[0], hl))
+    count = len(head)
+    yield _text_of(head)
+    hl = 0
+    for billing, claims in open_set.providers.items():
         hl += 1
-        for encounter in group:
-            with _naming(encounter, places):
-                claim, hl = _subscriber_and_claim(encounter, hl, parent)
-            segments.extend(claim)
-    count = str(len(segments) + 1)
-    segments.append(_segment("SE", "", _const(count), _const(control)))
-    return segments
+        parent = hl
+        yield _hl(hl, None, "20", True) + _TERMINATOR + billing
+        count += 1 + billing.count(_TERMINATOR)
+        for claim in claims:
+            hl += 1
+            pieces = [_hl(hl, parent, "22", claim.patient is not None), _TERMINATOR]
+            pieces.append(claim.subscriber)
+            if claim.patient is not None:
+                hl += 1
+                pieces.extend([_hl(hl, hl - 1, "23", False), _TERMINATOR])
+                pieces.append(claim.patient)
+            pieces.append(claim.body)
+            count += claim.segment_count + (1 if claim.patient is None else 2)
+            yield "".join(pieces)
+    yield _SEPARATOR.join(["SE", str(count + 1), control]) + _TERMINATOR
 
 
-@contextmanager
-def _naming(encounter: Encounter, places: dict[int, int]) -> Iterator[None]:
-    """Name the claim, by its place in the batch, in a refusal to write it."""
-    try:
-        yield
-    except X12WriteError as error:
-        place = places[id(encounter)]
-        raise X12WriteError(f"claim {place} of the batch: {error}", place) from None
-
-
-def _billing_key(encounter: Encounter) -> str:
-    provider = encounter.billing_provider.model_dump_json()
-    pay_to = encounter.pay_to_address
-    return provider + "|" + (pay_to.model_dump_json() if pay_to else "")
+def _trailers(header: InterchangeHeader, transaction_count: int) -> str:
+    """GE and IEA."""
+    group_control = str(header.group_control_number)
+    control = f"{header.interchange_control_number:09d}"
+    return _text_of(
+        [
+            _segment("GE", "", _const(str(transaction_count)), _const(group_control)),
+            _segment("IEA", "", _const("1"), _const(control)),
+        ]
+    )
 
 
 def _parties(header: InterchangeHeader) -> list[OutSegment]:
