@@ -152,12 +152,13 @@ def test_a_batch_of_several_chunks_is_exported_whole_and_recorded(
     assert sorted(path.name for path in tmp_path.glob("*batch*")) == ["batch.837"]
 
 
-def test_a_claim_that_cannot_be_written_is_named_and_nothing_is_kept(
+def test_a_claim_that_cannot_be_written_is_held_and_left_out_of_the_export(
     without_rules: Workspace, generated_file: Path, tmp_path: Path
 ) -> None:
     workspace = without_rules
     # Claims after the 1000th get an accented letter in the subscriber's name,
-    # which X12 cannot carry; the first of them still ready must be named.
+    # which X12 cannot carry: they are held at import, so the batch goes out
+    # without them instead of failing as a whole.
     segments = generated_file.read_bytes().decode("ascii").split("~")
     claims_seen = 0
     for index, segment in enumerate(segments):
@@ -166,18 +167,19 @@ def test_a_claim_that_cannot_be_written_is_named_and_nothing_is_kept(
             segments[index] = segment.replace("NM1*IL*1*", "NM1*IL*1*\u00dc", 1)
     generated_file.write_bytes("~".join(segments).encode("latin-1"))
     workspace.import_path(generated_file)
-    ready_ids = [row.id for row in workspace.claim_rows("ready", limit=2000)]
-    out = tmp_path / "batch.837"
-    with pytest.raises(ReviewError) as refused:
-        workspace.export(out)
-    first_bad = min(claim_id for claim_id in ready_ids if claim_id > 1000)
-    assert str(refused.value).startswith(
-        f"export refused: claim {first_bad} cannot be written as X12 "
-        "(subscriber.last_name contains a character outside"
+    held = workspace.claim_rows("rule:X12", limit=2000)
+    assert held
+    assert min(row.id for row in held) >= 1000
+    finding = next(
+        f
+        for f in workspace.claim_detail(held[0].id).build.findings
+        if f.rule_id == "X12"
     )
-    assert [path.name for path in tmp_path.glob("*batch*")] == []
-    assert workspace.count("ready") == len(ready_ids)
-    assert workspace.count("exported") == 0
+    assert finding.message.startswith("subscriber.last_name contains a character")
+    ready = workspace.count("ready")
+    report = workspace.export(tmp_path / "batch.837")
+    assert report.claim_count == ready
+    assert workspace.count("rule:X12") == len(held)
 
 
 def test_default_export_path_is_a_new_private_file_outside_the_working_folder(
