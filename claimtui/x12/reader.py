@@ -361,17 +361,20 @@ class _Walker:
                 yield from self._group(usable)
                 self.scope = self.scope[:1]
                 continue
-            self._take()
-            if segment.id and not segment.length:
-                yield from self._say(
-                    segment,
-                    "",
-                    "this segment is outside a functional group (GS..GE); "
-                    + _HINT_RESEND,
-                )
-            else:
-                yield from self._special(segment)
+            yield from self._outside(segment, "a functional group (GS..GE)")
         yield from self._eof("the interchange trailer (IEA)")
+
+    def _outside(self, segment: Segment, envelope: str) -> Iterator[InputIssue]:
+        """Report a segment found between envelopes, and move past it."""
+        self._take()
+        if segment.id and not segment.length:
+            yield from self._say(
+                segment,
+                "",
+                f"this segment is outside {envelope}; " + _HINT_RESEND,
+            )
+        else:
+            yield from self._special(segment)
 
     def _check_isa(self, isa: Segment) -> Generator[InputIssue, None, bool]:
         if len(isa.elements) != 16:
@@ -477,16 +480,7 @@ class _Walker:
                 yield from self._transaction(usable, gs)
                 self.scope = self.scope[:2]
                 continue
-            self._take()
-            if segment.id and not segment.length:
-                yield from self._say(
-                    segment,
-                    "",
-                    "this segment is outside a transaction set (ST..SE); "
-                    + _HINT_RESEND,
-                )
-            else:
-                yield from self._special(segment)
+            yield from self._outside(segment, "a transaction set (ST..SE)")
         yield from self._eof("the group trailer (GE)")
 
     def _check_group(self, gs: Segment) -> Generator[InputIssue, None, bool]:
