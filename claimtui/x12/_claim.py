@@ -357,16 +357,21 @@ class ClaimReader:
         if "procedure_code" in line:
             self._not_carried(segment)
             return
-        procedure = fields.components(segment, 1)
-        _procedure(line, procedure)
-        charge = fields.required_decimal(segment, "SV102", element(segment, 2), issues)
+        # Every line has an SV1: its elements are padded once instead of being
+        # looked up one call at a time; an absent element reads as empty.
+        sv1 = segment.elements
+        if len(sv1) < 15:
+            sv1 = sv1 + [""] * (15 - len(sv1))
+        component = fields.component
+        _procedure(line, sv1[0].split(component))
+        charge = fields.required_decimal(segment, "SV102", sv1[1], issues)
         line["charge"] = charge if charge is not None else 0
-        line["unit_basis"] = element(segment, 3)
-        units = fields.required_decimal(segment, "SV104", element(segment, 4), issues)
+        line["unit_basis"] = sv1[2]
+        units = fields.required_decimal(segment, "SV104", sv1[3], issues)
         if units is not None:
             line["units"] = units
-        line["place_of_service"] = element(segment, 5)
-        pointers = [p for p in fields.components(segment, 7) if p]
+        line["place_of_service"] = sv1[4]
+        pointers = [p for p in sv1[6].split(component) if p]
         line["diagnosis_pointers"] = []
         for pointer in pointers:
             number = _int(pointer)
@@ -375,11 +380,11 @@ class ClaimReader:
             else:
                 line["diagnosis_pointers"].append(number)
         for position, key in _LINE_FLAGS.items():
-            value = element(segment, position)
+            value = sv1[position - 1]
             if value:
                 line[key] = value == "Y"
-        if element(segment, 15):
-            line["copay_exempt"] = element(segment, 15) == "0"
+        if sv1[14]:
+            line["copay_exempt"] = sv1[14] == "0"
 
     def _line_dtp(self, segment: Segment) -> None:
         line = self.line

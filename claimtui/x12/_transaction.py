@@ -49,6 +49,10 @@ class HLContext:
     children: int = 0
     claims: list[int] = field(default_factory=list)
     parent: HLContext | None = None
+    raw_text: str = ""
+    """``raw`` as claim text, kept for the next claim under this level."""
+    raw_joined: int = 0
+    """How many segments of ``raw`` ``raw_text`` holds."""
 
 
 @dataclass
@@ -98,21 +102,23 @@ class TransactionParser:
 
     def feed(self, segment: Segment) -> None:
         """Read the next segment of the transaction set."""
-        if segment.id == "HL":
+        claim = self.claim
+        sid = segment.id
+        if sid == "HL":
             self._close_claim()
             self._start_hl(segment)
-        elif segment.id == "CLM":
+        elif sid == "CLM":
             self._close_claim()
             self._start_claim(segment)
-        elif self.claim is not None:
-            self.claim.handle(segment)
-        elif self.current is not None:
-            self.current.raw.append(segment)
-            handler = _CONTEXT_HANDLERS.get((self.current.level, segment.id))
+        elif claim is not None:
+            claim.handle(segment)
+        elif (current := self.current) is not None:
+            current.raw.append(segment)
+            handler = _CONTEXT_HANDLERS.get((current.level, sid))
             if handler is None:
-                self._not_carried(self.current, segment)
+                self._not_carried(current, segment)
             else:
-                handler(self, self.current, segment)
+                handler(self, current, segment)
         else:
             self._header_segment(segment)
 
@@ -414,18 +420,29 @@ class TransactionParser:
         index = len(self.claims)
         for context in contexts:
             context.claims.append(index)
-        separator = self.separator
-        raw = "\n".join(
-            separator.join([segment.id, *segment.elements])
-            for segments in (*(context.raw for context in contexts), claim.raw)
-            for segment in segments
-        )
+        # The segments of a level are the same for every claim under it, so
+        # their text is joined once rather than once per claim.
+        texts = [self._raw_text(context) for context in contexts]
+        texts.append(self._join(claim.raw))
+        raw = "\n".join([text for text in texts if text])
         issues = [issue for context in contexts for issue in context.issues]
         issues.extend(claim.finish())
         data = self._encounter_data(claim, issues)
         first, last = claim.raw[0].number, claim.raw[-1].number
         parsed = ParsedClaim(data, raw, claim.raw[0], first, last, issues)
         self.claims.append(parsed)
+
+    def _raw_text(self, context: HLContext) -> str:
+        if context.raw_joined != len(context.raw):
+            context.raw_text = self._join(context.raw)
+            context.raw_joined = len(context.raw)
+        return context.raw_text
+
+    def _join(self, segments: list[Segment]) -> str:
+        separator = self.separator
+        return "\n".join(
+            [separator.join([segment.id, *segment.elements]) for segment in segments]
+        )
 
     def _encounter_data(self, claim: ClaimReader, issues: list[InputIssue]) -> Data:
         data: Data = dict(claim.data)

@@ -524,6 +524,9 @@ class _Walker:
         paused = parsing and gc.isenabled()
         if paused:
             gc.disable()
+        watched = _Content.WATCHED
+        see = content.see
+        feed = parser.feed
         try:
             for segment in self.segments:
                 sid = segment.id
@@ -547,10 +550,10 @@ class _Walker:
                     yield from self._special(segment)
                     continue
                 count += 1
-                if sid in _Content.WATCHED:
-                    content.see(segment)
+                if sid in watched:
+                    see(segment)
                 if parsing:
-                    parser.feed(segment)
+                    feed(segment)
             else:
                 self.last = last
                 yield from self._eof("the transaction trailer (SE)")
