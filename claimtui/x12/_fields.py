@@ -17,8 +17,10 @@ PHONE_KINDS = {"TE": "phone", "EX": "phone_extension", "FX": "fax", "EM": "email
 
 def element(segment: Segment, position: int) -> str:
     """Element ``position`` (1-based) of a segment, empty when absent."""
-    elements = segment.elements
-    return elements[position - 1] if position <= len(elements) else ""
+    try:
+        return segment.elements[position - 1]
+    except IndexError:  # the segment ends before it
+        return ""
 
 
 def read_address(segment: Segment, address: Data) -> None:

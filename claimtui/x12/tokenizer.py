@@ -297,29 +297,30 @@ class SegmentStream:
         blank_lines = self.delimiters.segment == "\n"
         light = self.light
         light_ids = self.LIGHT_IDS
-        for piece in self._pieces():
-            stripped = piece.strip(_STRIP)
-            if not stripped:
-                if blank_lines:
-                    continue  # a blank line between newline-terminated segments
-                number += 1
-                yield Segment("", [], number)
-                continue
-            number += 1
-            if len(stripped) > MAX_SEGMENT_LENGTH:
-                head = stripped[:4].split(separator, 1)[0]
-                yield Segment(head, [], number, len(stripped))
-                continue
-            if light:
-                head = stripped.partition(separator)[0]
-                if head not in light_ids:
-                    yield Segment(head, [], number)
+        for pieces in self._chunks():
+            for piece in pieces:
+                stripped = piece.strip(_STRIP)
+                if not stripped:
+                    if blank_lines:
+                        continue  # a blank line between newline-terminated segments
+                    number += 1
+                    yield Segment("", [], number)
                     continue
-            parts = stripped.split(separator)
-            yield Segment(parts[0], parts[1:], number)
+                number += 1
+                if len(stripped) > MAX_SEGMENT_LENGTH:
+                    head = stripped[:4].split(separator, 1)[0]
+                    yield Segment(head, [], number, len(stripped))
+                    continue
+                if light:
+                    head = stripped.partition(separator)[0]
+                    if head not in light_ids:
+                        yield Segment(head, [], number)
+                        continue
+                parts = stripped.split(separator)
+                yield Segment(parts[0], parts[1:], number)
 
-    def _pieces(self) -> Iterator[str]:
-        """Text between terminators, split a slice at a time."""
+    def _chunks(self) -> Iterator[list[str]]:
+        """Text between terminators, split a slice at a time, a list per slice."""
         text, terminator = self.text, self.delimiters.segment
         carry = ""
         for start in range(0, len(text), _CHUNK):
@@ -328,10 +329,10 @@ class SegmentStream:
                 chunk = chunk.replace("\r\n", "\n").replace("\r", "\n")
             pieces = chunk.split(terminator)
             carry = pieces.pop()
-            yield from pieces
+            yield pieces
         self.terminated = carry.strip(_STRIP) == ""
         if not self.terminated:
-            yield carry
+            yield [carry]
 
 
 def start_of_interchange(text: str) -> str:
