@@ -177,9 +177,16 @@ class Workspace:
         before: Any = None,
         limit: int = 100,
         pattern: str = "",
+        sort: str = "id",
+        descending: bool = False,
     ) -> list[ClaimRow]:
-        """A page of a queue under a limit ``pattern`` (keyset paging; see
-        ``queues.rows``)."""
+        """A page of a queue under a limit ``pattern``, sorted by ``sort`` (keyset
+        paging; see ``queues.rows``).
+
+        Raises:
+            ReviewError: no such queue, the pattern cannot be read, or the queue
+                cannot be sorted by ``sort``.
+        """
         extra = pattern_filter(pattern)
         with Session(self.engine) as session:
             return queues.rows(
@@ -189,6 +196,8 @@ class Workspace:
                 before=before,
                 limit=limit,
                 extra=extra,
+                sort=sort,
+                descending=descending,
             )
 
     def in_queue(self, queue: str, claim_id: int) -> bool:
@@ -198,11 +207,28 @@ class Workspace:
 
     # Finding claims (see ``search``) -----------------------------------------
 
-    def position(self, queue: str, claim_id: int, pattern: str = "") -> int:
-        """The claim's 0-based index in the queue under the limit ``pattern``."""
+    def position(
+        self,
+        queue: str,
+        claim_id: int,
+        pattern: str = "",
+        *,
+        sort: str = "id",
+        descending: bool = False,
+    ) -> int:
+        """The claim's 0-based index in the queue under the limit ``pattern``,
+        sorted by ``sort``."""
         extra = pattern_filter(pattern)
+        queues.check_sort(sort)
         with Session(self.engine) as session:
-            return search.position(session, self._queue(queue), claim_id, extra)
+            return search.position(
+                session,
+                self._queue(queue),
+                claim_id,
+                extra,
+                sort=sort,
+                descending=descending,
+            )
 
     def find(
         self,
@@ -212,6 +238,8 @@ class Workspace:
         after: int | None = None,
         backward: bool = False,
         limit: str = "",
+        sort: str = "id",
+        descending: bool = False,
     ) -> int | None:
         """The id of the next claim matching ``pattern`` after the claim ``after``,
         wrapping round; None when no claim in the queue (under ``limit``) matches.
@@ -231,6 +259,8 @@ class Workspace:
                 after=after,
                 backward=backward,
                 extra=extra,
+                sort=queues.check_sort(sort),
+                descending=descending,
             )
 
     def matching(self, claim_ids: Iterable[int], pattern: str) -> set[int]:
