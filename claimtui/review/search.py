@@ -104,11 +104,18 @@ def matching_ids(
 
 
 def claim_ids(
-    session: Session, name: str, extra: ColumnElement[bool] | None
+    session: Session,
+    name: str,
+    extra: ColumnElement[bool] | None,
+    *,
+    sort: str = "id",
+    descending: bool = False,
 ) -> list[int]:
     """Every claim id in the queue (under ``extra``), in queue order."""
     statement = (
-        select(ClaimRecord.id).where(_where(name, extra)).order_by(col(ClaimRecord.id))
+        select(ClaimRecord.id)
+        .where(_where(name, extra))
+        .order_by(*ordering(sort, descending))
     )
     return [claim_id for claim_id in session.exec(statement) if claim_id]
 

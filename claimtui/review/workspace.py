@@ -271,11 +271,25 @@ class Workspace:
         with Session(self.engine) as session:
             return search.matching_ids(session, claim_ids, wanted)
 
-    def claim_ids(self, queue: str, pattern: str = "") -> list[int]:
-        """Ids of every claim in the queue matching ``pattern`` (for tagging)."""
+    def claim_ids(
+        self,
+        queue: str,
+        pattern: str = "",
+        *,
+        sort: str = "id",
+        descending: bool = False,
+    ) -> list[int]:
+        """Ids of every claim in the queue matching ``pattern`` (for tagging), in
+        the order of the queue sorted by ``sort``."""
         extra = pattern_filter(pattern)
         with Session(self.engine) as session:
-            return search.claim_ids(session, self._queue(queue), extra)
+            return search.claim_ids(
+                session,
+                self._queue(queue),
+                extra,
+                sort=queues.check_sort(sort),
+                descending=descending,
+            )
 
     def count_among(
         self, claim_ids: Iterable[int], queue: str, pattern: str = ""
