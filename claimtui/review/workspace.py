@@ -39,6 +39,7 @@ from claimtui.review.views import (
     ClaimRow,
     ExportReport,
     ImportReport,
+    Progress,
     QueueInfo,
     ReviewError,
     StoredDecision,
@@ -602,11 +603,14 @@ class Workspace:
             session.commit()
         log.info("claim %s assigned", claim_id)
 
-    def export(self, out: Path) -> ExportReport:
-        """Write every ready claim to ``out`` as one pyx12-validated interchange."""
+    def export(self, out: Path, progress: Progress | None = None) -> ExportReport:
+        """Write every ready claim to ``out`` as one pyx12-validated interchange.
+
+        ``progress(claims written, claims ready)`` is called after each chunk.
+        """
         from claimtui.review.export import export_ready
 
-        return export_ready(self, out)
+        return export_ready(self, out, progress)
 
     # Audit ------------------------------------------------------------------
 
@@ -653,8 +657,13 @@ class Workspace:
 
     # Import -----------------------------------------------------------------
 
-    def import_path(self, path: Path, *, lenient: bool = False) -> ImportReport:
+    def import_path(
+        self, path: Path, *, lenient: bool = False, progress: Progress | None = None
+    ) -> ImportReport:
         """Import one file in one transaction; a file imported before adds nothing.
+
+        ``progress(claims read, None)`` is called after each chunk of claims read;
+        the total is not known until the whole file has been read.
 
         Strict (the default): a file with file-level errors imports nothing.
         Lenient: what can be trusted is imported; claims an error touches are held.
@@ -696,7 +705,7 @@ class Workspace:
             batch_id = batch.id
             assert batch_id is not None
             store = _ClaimStore(session, batch_id, self.rule_set, self.today)
-            file_issues = self._store_items(stream, store, report, lenient)
+            file_issues = self._store_items(stream, store, report, lenient, progress)
             if report.imported == 0 and file_issues and not report.refused:
                 # Lenient, but nothing in the file could be trusted: that is a
                 # refusal, not a successful import of zero claims.
@@ -755,6 +764,7 @@ class Workspace:
         store: _ClaimStore,
         report: ImportReport,
         lenient: bool,
+        progress: Progress | None = None,
     ) -> int:
         """Store the stream's claims; returns how many file-level issues it had.
 
@@ -765,6 +775,8 @@ class Workspace:
         for item in stream.items:
             if isinstance(item, IngestedClaim):
                 store.seen += 1
+                if progress is not None and store.seen % store.CHUNK == 0:
+                    progress(store.seen, None)
                 if report.refused:
                     continue
                 report.problems.extend(_issue_text(i) for i in item.issues)
@@ -777,6 +789,9 @@ class Workspace:
                 store.discard()
         if not report.refused:
             store.flush()
+        if progress is not None and store.seen % store.CHUNK:
+            progress(store.seen, None)
+        if not report.refused:
             report.imported, report.held = store.stored, store.held
             report.repeated = len(store.repeats)
             report.problems.extend(store.repeats)
