@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from decimal import Decimal
 
 import pytest
+from sqlmodel import Session, col, select
 
-from claimtui.review import ReviewError, Workspace
+from claimtui.review import ClaimRow, ReviewError, Workspace
 from claimtui.review.demo import load_demo
+from claimtui.store import ClaimRecord
 
 
 @pytest.fixture
@@ -51,7 +55,12 @@ def test_approve_releases_a_claim_in_review(demo: Workspace) -> None:
     detail = demo.approve(claim_id, "looked at the warning")
     assert detail.status == "ready"
     assert demo.in_queue("ready", claim_id)
-    assert "A" in demo.claim_rows("ready", after=(claim_id - 1,), limit=1)[0].flags
+    assert (
+        "A"
+        in demo.claim_rows("ready", after=(claim_id - 1, claim_id - 1), limit=1)[
+            0
+        ].flags
+    )
     assert demo.audit_events(claim_id)[0].action == "approve"
 
 
@@ -87,3 +96,100 @@ def test_tagged_claims_hidden_by_a_limit_are_still_counted(demo: Workspace) -> N
     tagged = demo.claim_ids("all", "~s held")
     assert demo.count_among(tagged, "all") == len(tagged)
     assert demo.count_among(tagged, "all", "~w") < len(tagged)
+
+
+SORTS = [
+    "id",
+    "patient_control_number",
+    "payer_name",
+    "total_charge",
+    "service_date",
+    "status",
+]
+
+
+@pytest.fixture
+def sortable(demo: Workspace) -> Workspace:
+    """The demo queue with tied charges, tied payers and claims without a date."""
+    with Session(demo.engine) as session:
+        records = session.exec(select(ClaimRecord).order_by(col(ClaimRecord.id))).all()
+        for index, record in enumerate(records):
+            if index % 3 == 0:
+                record.total_charge = Decimal("125.50")
+            if index % 4 == 0:
+                record.service_date = None
+            if index % 2 == 0:
+                record.payer_name = "SAME PAYER"
+            session.add(record)
+        session.commit()
+    return demo
+
+
+def _expected(demo: Workspace, sort: str, descending: bool) -> list[int]:
+    def value(row: ClaimRow) -> object:
+        if sort == "service_date":
+            return row.service_date or dt.date.min
+        return getattr(row, sort)
+
+    everything = demo.claim_rows("all", limit=10_000)
+    ordered = sorted(everything, key=lambda row: (value(row), row.id))
+    ids = [row.id for row in ordered]
+    return ids[::-1] if descending else ids
+
+
+@pytest.mark.parametrize("descending", [False, True])
+@pytest.mark.parametrize("sort", SORTS)
+def test_paging_a_sorted_queue_meets_every_claim_once_in_order(
+    sortable: Workspace, sort: str, descending: bool
+) -> None:
+    expected = _expected(sortable, sort, descending)
+    assert len(expected) == 48
+    seen: list[int] = []
+    after = None
+    while True:
+        page = sortable.claim_rows(
+            "all", after=after, limit=5, sort=sort, descending=descending
+        )
+        if not page:
+            break
+        seen.extend(row.id for row in page)
+        after = page[-1].key
+    assert seen == expected
+
+    backwards: list[int] = []
+    before = Workspace.END
+    while True:
+        page = sortable.claim_rows(
+            "all", before=before, limit=7, sort=sort, descending=descending
+        )
+        if not page:
+            break
+        backwards[:0] = [row.id for row in page]
+        before = page[0].key
+    assert backwards == expected
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_position_and_search_follow_the_sort(
+    sortable: Workspace, descending: bool
+) -> None:
+    expected = _expected(sortable, "service_date", descending)
+    for index in (0, 5, 23, 47):
+        claim_id = expected[index]
+        position = sortable.position(
+            "all", claim_id, sort="service_date", descending=descending
+        )
+        assert position == index
+    found = sortable.find(
+        "all",
+        "~s held|~s review|~s ready|~s parked",
+        after=expected[10],
+        sort="service_date",
+        descending=descending,
+    )
+    assert found == expected[11]
+
+
+def test_sorting_by_an_unknown_column_is_refused(demo: Workspace) -> None:
+    with pytest.raises(ReviewError, match="cannot sort by"):
+        demo.claim_rows("all", sort="patient_name; drop table claim")

@@ -38,6 +38,16 @@ def test_wide_characters_are_measured_in_cells() -> None:
     assert cell_len(fit("山田太郎さん", 7)) == 7
 
 
-def test_a_queue_narrower_than_a_terminal_leaves_out_the_service_date() -> None:
-    assert "Service" not in format_header(layout_columns(ROOMY - 1))
-    assert "Service" in format_header(layout_columns(ROOMY))
+def test_a_queue_narrower_than_a_terminal_keeps_the_date_and_leaves_out_rules() -> None:
+    beside_detail = format_header(layout_columns(ROOMY - 1))
+    assert "Service" in beside_detail and "Rules" not in beside_detail
+    full = format_header(layout_columns(ROOMY))
+    assert "Service" in full and "Rules" in full
+
+
+def test_the_queue_beside_the_tabbed_detail_at_120_shows_the_service_date() -> None:
+    # 120 columns: the queue gets three fifths less its scroll bar.
+    columns = layout_columns(120 * 3 // 5 - 1)
+    titles = [column.title for column in columns]
+    assert "Service" in titles and "Rules" not in titles
+    assert min(column.width for column in columns) >= 4

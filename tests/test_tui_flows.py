@@ -7,7 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 from textual.command import CommandPalette
-from textual.widgets import Input, OptionList
+from textual.widgets import Input, OptionList, Static
 
 from claimtui.review import Config, Workspace
 from claimtui.review.demo import sample_interchange
@@ -325,6 +325,8 @@ async def test_export_runs_in_a_worker_and_reports(tmp_path: Path) -> None:
         dialog = app.screen
         assert isinstance(dialog, WorkDialog)
         assert dialog.outcome.startswith(f"Wrote {ready} claims to ")
+        counted = str(dialog.query_one("#progress-text", Static).render())
+        assert counted == f"{ready} of {ready} claims written"
     assert out.exists()
     assert workspace.count("exported") == ready
 
@@ -343,6 +345,8 @@ async def test_import_runs_in_a_worker(tmp_path: Path) -> None:
         dialog = app.screen
         assert isinstance(dialog, WorkDialog)
         assert dialog.outcome.startswith("batch.837: 6 claims imported")
+        counted = str(dialog.query_one("#progress-text", Static).render())
+        assert counted == "6 claims read"
         await pilot.press("escape")
         assert view_of(app).queue_total == workspace.count("held")
 

@@ -11,7 +11,7 @@ from textual.widgets import OptionList
 from claimtui.review import Workspace
 from claimtui.tui import ClaimApp
 from claimtui.tui.claim_screen import ClaimScreen
-from claimtui.tui.dialogs import QueuePicker
+from claimtui.tui.dialogs import QueuePicker, SortPicker
 from claimtui.tui.queue_view import QueueView
 from claimtui.tui.status import StatusLine
 from tests.tui_support import demo_workspace, generated_workspace
@@ -209,3 +209,51 @@ async def test_an_empty_queue_says_it_is_empty(tmp_path: Path) -> None:
         assert view.current_row is None
         assert "No claims in the exported queue" in view.render_line(0).text
         assert " 0/0 " in status_text(app)
+
+
+async def test_o_sorts_by_a_column_and_capital_o_reverses_it(
+    big_workspace: Workspace,
+) -> None:
+    by_charge = [
+        row.id
+        for row in big_workspace.claim_rows("all", limit=5000, sort="total_charge")
+    ]
+    app = ClaimApp(big_workspace)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = queue_view(app)
+        await show_all_claims(pilot, view)
+        await pilot.press("o")
+        picker = app.screen
+        assert isinstance(picker, SortPicker)
+        options = picker.query_one(OptionList)
+        while (option := options.highlighted_option) and option.id != "total_charge":
+            await pilot.press("down")
+        await pilot.press("enter")
+        assert view.sort == "total_charge" and not view.descending
+        assert "sort Charge ↑" in status_text(app)
+        assert view.current_row is not None
+        assert view.cursor == by_charge.index(view.current_row.id)
+        await pilot.press("g")
+        assert view.current_row is not None and view.current_row.id == by_charge[0]
+        await pilot.press("G")
+        assert view.current_row is not None and view.current_row.id == by_charge[-1]
+        view.cursor = 1234
+        await pilot.pause()
+        assert view.current_row is not None and view.current_row.id == by_charge[1234]
+        assert view.window_size <= view.window_cap
+
+        await pilot.press("O")
+        assert view.descending
+        assert "sort Charge ↓" in status_text(app)
+        assert view.current_row is not None and view.current_row.id == by_charge[1234]
+        assert view.cursor == GENERATED_CLAIMS - 1 - 1234
+        await pilot.press("g")
+        assert view.current_row is not None and view.current_row.id == by_charge[-1]
+        seen = []
+        for _ in range(250):
+            row = view.current_row
+            assert row is not None
+            seen.append(row.id)
+            view.move_cursor(1)
+        assert seen == by_charge[::-1][:250]
+        assert view.window_size <= view.window_cap

@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 from claimtui.model import ClaimStatus, Encounter, Receiver, Submitter
 from claimtui.model.encounter import Contact
 from claimtui.review import claims as claim_ops
-from claimtui.review.views import ExportReport, ReviewError
+from claimtui.review.views import ExportReport, Progress, ReviewError
 from claimtui.review.workspace import Workspace
 from claimtui.store import (
     AuditEvent,
@@ -165,12 +165,14 @@ def _still_ready(
     ids: list[int],
     kept: list[int],
     notes: list[str],
+    progress: Progress | None = None,
 ) -> Iterator[Encounter]:
     """Rebuild the claims a chunk at a time and give those still ready.
 
     The id of each claim given is appended to ``kept``, so the n-th encounter
     written is claim ``kept[n - 1]``. Rows are let go after each chunk, which
-    keeps memory flat however many claims are exported.
+    keeps memory flat however many claims are exported. Once a chunk has been
+    taken (written), ``progress(claims written, claims ready)`` is called.
     """
     for start in range(0, len(ids), _CHUNK):
         statement = (
@@ -190,6 +192,8 @@ def _still_ready(
                 notes.append(f"claim {claim.id} is no longer ready: {claim.status}")
         session.flush()
         session.expunge_all()
+        if progress is not None:
+            progress(len(kept), len(ids))
 
 
 def _private_file(out: Path) -> Path:
@@ -268,8 +272,12 @@ def _mark_exported(
         session.execute(insert(AuditEvent), events)
 
 
-def export_ready(workspace: Workspace, out: Path) -> ExportReport:
+def export_ready(
+    workspace: Workspace, out: Path, progress: Progress | None = None
+) -> ExportReport:
     """Write every ready claim to ``out`` as one validated interchange.
+
+    ``progress(claims written, claims ready)`` is called after each chunk.
 
     Claims are rebuilt and written a chunk at a time into a private file beside
     ``out``, which pyx12 then reads; the file takes the name ``out`` only once
@@ -284,7 +292,8 @@ def export_ready(workspace: Workspace, out: Path) -> ExportReport:
     kept: list[int] = []
     notes: list[str] = []
     with Session(workspace.engine) as session:
-        ready = _still_ready(session, workspace, _ready_ids(session), kept, notes)
+        ids = _ready_ids(session)
+        ready = _still_ready(session, workspace, ids, kept, notes, progress)
         first = next(ready, None)
         if first is None:
             session.commit()

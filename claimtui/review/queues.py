@@ -7,9 +7,10 @@ opening or paging a queue of 100,000 claims costs one indexed query.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, true
+from sqlalchemy import ColumnElement, and_, exists, or_, true
 from sqlmodel import Session, col, func, select
 
 from claimtui.model import ClaimStatus
@@ -181,11 +182,75 @@ def rule_queue_counts(session: Session) -> list[QueueInfo]:
     ]
 
 
-def _to_row(record: ClaimRecord) -> ClaimRow:
+NO_DATE = dt.date.min
+"""Where a claim without a service date sorts: before every real date."""
+
+SORT_COLUMNS: dict[str, str] = {
+    "id": "Claim",
+    "patient_control_number": "Patient control no.",
+    "payer_name": "Payer",
+    "total_charge": "Charge",
+    "service_date": "Service date",
+    "status": "Status",
+}
+"""The columns a queue can be sorted by, with their labels; nothing else is
+accepted, so a sort name never reaches SQL unchecked."""
+
+
+def check_sort(sort: str) -> str:
+    """``sort`` if it is a sortable column.
+
+    Raises:
+        ReviewError: the column cannot be sorted by.
+    """
+    if sort not in SORT_COLUMNS:
+        known = ", ".join(SORT_COLUMNS)
+        raise ReviewError(f"cannot sort by '{sort}'; use one of {known}")
+    return sort
+
+
+def sort_column(sort: str) -> ColumnElement[Any]:
+    """The SQL expression a queue sorted by ``sort`` is ordered by (then by id).
+
+    A missing service date is coalesced to ``NO_DATE`` so that claims without one
+    have a definite place, and keyset comparisons never meet a NULL.
+    """
+    check_sort(sort)
+    if sort == "service_date":
+        return func.coalesce(col(ClaimRecord.service_date), NO_DATE)
+    return ClaimRecord.__table__.c[sort]  # type: ignore[attr-defined,no-any-return]
+
+
+def sort_value(record: ClaimRecord, sort: str) -> Any:
+    """The record's value of the sort column, as ``sort_column`` sees it."""
+    if sort == "service_date":
+        return record.service_date or NO_DATE
+    return getattr(record, sort)
+
+
+def beyond(sort: str, key: tuple[Any, ...], *, forward: bool) -> ColumnElement[bool]:
+    """Rows after (``forward``) or before the row key ``(sort value, id)`` in
+    ascending order: ``(col > v) OR (col = v AND id > i)``."""
+    value, claim_id = key
+    column, ident = sort_column(sort), col(ClaimRecord.id)
+    if forward:
+        return or_(column > value, and_(column == value, ident > claim_id))
+    return or_(column < value, and_(column == value, ident < claim_id))
+
+
+def ordering(sort: str, descending: bool) -> list[Any]:
+    """ORDER BY terms for a queue sorted by ``sort``, ties broken by claim id."""
+    column, ident = sort_column(sort), col(ClaimRecord.id)
+    if descending:
+        return [column.desc(), ident.desc()]
+    return [column, ident]
+
+
+def _to_row(record: ClaimRecord, sort: str = "id") -> ClaimRow:
     assert record.id is not None
     return ClaimRow(
         id=record.id,
-        key=(record.id,),
+        key=(sort_value(record, sort), record.id),
         status=record.status,
         patient_control_number=record.patient_control_number,
         patient_name=record.patient_name,
@@ -220,22 +285,39 @@ def rows(
     before: Any = None,
     limit: int = 100,
     extra: ColumnElement[bool] | None = None,
+    sort: str = "id",
+    descending: bool = False,
 ) -> list[ClaimRow]:
-    """A page of a queue in claim order: after a key, before a key, or the first.
+    """A page of a queue in sort order: after a key, before a key, or the first.
 
-    Rows come back in ascending order whichever way the page was fetched.
-    ``extra`` (a limit) narrows the queue further.
+    The queue is ordered by ``sort`` (one of ``SORT_COLUMNS``), ties by claim id,
+    reversed when ``descending``. A row's key is ``(sort value, id)``; pass it as
+    ``after`` or ``before`` for the next page. Rows come back in display order
+    whichever way the page was fetched. ``extra`` (a limit) narrows the queue.
+
+    Raises:
+        ReviewError: ``sort`` is not a sortable column.
     """
+    check_sort(sort)
     statement = select(ClaimRecord).where(_where(name, extra))
     if before is not None:
         if before is not END:
-            statement = statement.where(col(ClaimRecord.id) < before[0])
-        statement = statement.order_by(col(ClaimRecord.id).desc()).limit(limit)
-        return [_to_row(record) for record in reversed(session.exec(statement).all())]
+            statement = statement.where(beyond(sort, before, forward=descending))
+        statement = statement.order_by(*ordering(sort, not descending)).limit(limit)
+        found = session.exec(statement).all()
+        return [_to_row(record, sort) for record in reversed(found)]
     if after is not None:
-        statement = statement.where(col(ClaimRecord.id) > after[0])
-    statement = statement.order_by(col(ClaimRecord.id)).limit(limit)
-    return [_to_row(record) for record in session.exec(statement)]
+        statement = statement.where(beyond(sort, after, forward=not descending))
+    statement = statement.order_by(*ordering(sort, descending)).limit(limit)
+    return [_to_row(record, sort) for record in session.exec(statement)]
+
+
+def row_key(session: Session, claim_id: int, sort: str) -> tuple[Any, ...] | None:
+    """The key a claim's row has in a queue sorted by ``sort``; None if no claim."""
+    record = session.get(ClaimRecord, claim_id)
+    if record is None:
+        return None
+    return (sort_value(record, sort), claim_id)
 
 
 def in_queue(session: Session, name: str, claim_id: int) -> bool:

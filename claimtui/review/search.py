@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from sqlalchemy import ColumnElement, and_, true
 from sqlmodel import Session, col, func, select
 
-from claimtui.review.queues import queue_filter
+from claimtui.review.queues import beyond, ordering, queue_filter, row_key
 from claimtui.store import ClaimRecord, FindingRecord
 
 CHUNK = 500
@@ -37,14 +37,24 @@ def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
 
 
 def position(
-    session: Session, name: str, claim_id: int, extra: ColumnElement[bool] | None
+    session: Session,
+    name: str,
+    claim_id: int,
+    extra: ColumnElement[bool] | None,
+    *,
+    sort: str = "id",
+    descending: bool = False,
 ) -> int:
-    """How many claims of the queue come before ``claim_id`` (its 0-based index)."""
+    """How many claims of the queue come before ``claim_id`` (its 0-based index)
+    in the queue sorted by ``sort``."""
+    key = row_key(session, claim_id, sort)
+    if key is None:
+        return 0
     statement = (
         select(func.count())
         .select_from(ClaimRecord)
         .where(_where(name, extra))
-        .where(col(ClaimRecord.id) < claim_id)
+        .where(beyond(sort, key, forward=descending))
     )
     return int(session.exec(statement).one())
 
@@ -57,20 +67,24 @@ def next_match(
     after: int | None,
     backward: bool = False,
     extra: ColumnElement[bool] | None = None,
+    sort: str = "id",
+    descending: bool = False,
 ) -> int | None:
-    """The id of the next claim matching ``search`` after (or before) ``after``.
+    """The id of the next claim matching ``search`` after (or before) ``after``
+    in the queue sorted by ``sort``.
 
     The search wraps round the end of the queue; None when nothing matches.
     """
     matching = and_(_where(name, extra), search)
-    claim_id = col(ClaimRecord.id)
-    order = claim_id.desc() if backward else claim_id
-    beyond: ColumnElement[bool] = true()
-    if after is not None:
-        beyond = claim_id < after if backward else claim_id > after
-    for condition in (beyond, true()):
+    reverse = backward != descending
+    order = ordering(sort, reverse)
+    condition: ColumnElement[bool] = true()
+    key = row_key(session, after, sort) if after is not None else None
+    if key is not None:
+        condition = beyond(sort, key, forward=not reverse)
+    for limit_to in (condition, true()):
         statement = (
-            select(ClaimRecord.id).where(matching, condition).order_by(order).limit(1)
+            select(ClaimRecord.id).where(matching, limit_to).order_by(*order).limit(1)
         )
         found = session.exec(statement).first()
         if found is not None:
@@ -90,11 +104,18 @@ def matching_ids(
 
 
 def claim_ids(
-    session: Session, name: str, extra: ColumnElement[bool] | None
+    session: Session,
+    name: str,
+    extra: ColumnElement[bool] | None,
+    *,
+    sort: str = "id",
+    descending: bool = False,
 ) -> list[int]:
     """Every claim id in the queue (under ``extra``), in queue order."""
     statement = (
-        select(ClaimRecord.id).where(_where(name, extra)).order_by(col(ClaimRecord.id))
+        select(ClaimRecord.id)
+        .where(_where(name, extra))
+        .order_by(*ordering(sort, descending))
     )
     return [claim_id for claim_id in session.exec(statement) if claim_id]
 

@@ -7,12 +7,17 @@ claim screen shows; ``ClaimRow`` is one line of a queue.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from claimtui.model import BuildResult, Encounter
 from claimtui.x12.writer import OutSegment
+
+Progress = Callable[[int, "int | None"], None]
+"""Called as ``progress(done, total)`` while long work runs; ``total`` is None
+when it is not known in advance (an import reads a file of unknown length)."""
 
 
 class ReviewError(Exception):

@@ -39,6 +39,7 @@ from claimtui.review.views import (
     ClaimRow,
     ExportReport,
     ImportReport,
+    Progress,
     QueueInfo,
     ReviewError,
     StoredDecision,
@@ -177,9 +178,16 @@ class Workspace:
         before: Any = None,
         limit: int = 100,
         pattern: str = "",
+        sort: str = "id",
+        descending: bool = False,
     ) -> list[ClaimRow]:
-        """A page of a queue under a limit ``pattern`` (keyset paging; see
-        ``queues.rows``)."""
+        """A page of a queue under a limit ``pattern``, sorted by ``sort`` (keyset
+        paging; see ``queues.rows``).
+
+        Raises:
+            ReviewError: no such queue, the pattern cannot be read, or the queue
+                cannot be sorted by ``sort``.
+        """
         extra = pattern_filter(pattern)
         with Session(self.engine) as session:
             return queues.rows(
@@ -189,6 +197,8 @@ class Workspace:
                 before=before,
                 limit=limit,
                 extra=extra,
+                sort=sort,
+                descending=descending,
             )
 
     def in_queue(self, queue: str, claim_id: int) -> bool:
@@ -198,11 +208,28 @@ class Workspace:
 
     # Finding claims (see ``search``) -----------------------------------------
 
-    def position(self, queue: str, claim_id: int, pattern: str = "") -> int:
-        """The claim's 0-based index in the queue under the limit ``pattern``."""
+    def position(
+        self,
+        queue: str,
+        claim_id: int,
+        pattern: str = "",
+        *,
+        sort: str = "id",
+        descending: bool = False,
+    ) -> int:
+        """The claim's 0-based index in the queue under the limit ``pattern``,
+        sorted by ``sort``."""
         extra = pattern_filter(pattern)
+        queues.check_sort(sort)
         with Session(self.engine) as session:
-            return search.position(session, self._queue(queue), claim_id, extra)
+            return search.position(
+                session,
+                self._queue(queue),
+                claim_id,
+                extra,
+                sort=sort,
+                descending=descending,
+            )
 
     def find(
         self,
@@ -212,6 +239,8 @@ class Workspace:
         after: int | None = None,
         backward: bool = False,
         limit: str = "",
+        sort: str = "id",
+        descending: bool = False,
     ) -> int | None:
         """The id of the next claim matching ``pattern`` after the claim ``after``,
         wrapping round; None when no claim in the queue (under ``limit``) matches.
@@ -231,6 +260,8 @@ class Workspace:
                 after=after,
                 backward=backward,
                 extra=extra,
+                sort=queues.check_sort(sort),
+                descending=descending,
             )
 
     def matching(self, claim_ids: Iterable[int], pattern: str) -> set[int]:
@@ -241,11 +272,25 @@ class Workspace:
         with Session(self.engine) as session:
             return search.matching_ids(session, claim_ids, wanted)
 
-    def claim_ids(self, queue: str, pattern: str = "") -> list[int]:
-        """Ids of every claim in the queue matching ``pattern`` (for tagging)."""
+    def claim_ids(
+        self,
+        queue: str,
+        pattern: str = "",
+        *,
+        sort: str = "id",
+        descending: bool = False,
+    ) -> list[int]:
+        """Ids of every claim in the queue matching ``pattern`` (for tagging), in
+        the order of the queue sorted by ``sort``."""
         extra = pattern_filter(pattern)
         with Session(self.engine) as session:
-            return search.claim_ids(session, self._queue(queue), extra)
+            return search.claim_ids(
+                session,
+                self._queue(queue),
+                extra,
+                sort=queues.check_sort(sort),
+                descending=descending,
+            )
 
     def count_among(
         self, claim_ids: Iterable[int], queue: str, pattern: str = ""
@@ -558,11 +603,14 @@ class Workspace:
             session.commit()
         log.info("claim %s assigned", claim_id)
 
-    def export(self, out: Path) -> ExportReport:
-        """Write every ready claim to ``out`` as one pyx12-validated interchange."""
+    def export(self, out: Path, progress: Progress | None = None) -> ExportReport:
+        """Write every ready claim to ``out`` as one pyx12-validated interchange.
+
+        ``progress(claims written, claims ready)`` is called after each chunk.
+        """
         from claimtui.review.export import export_ready
 
-        return export_ready(self, out)
+        return export_ready(self, out, progress)
 
     # Audit ------------------------------------------------------------------
 
@@ -609,8 +657,13 @@ class Workspace:
 
     # Import -----------------------------------------------------------------
 
-    def import_path(self, path: Path, *, lenient: bool = False) -> ImportReport:
+    def import_path(
+        self, path: Path, *, lenient: bool = False, progress: Progress | None = None
+    ) -> ImportReport:
         """Import one file in one transaction; a file imported before adds nothing.
+
+        ``progress(claims read, None)`` is called after each chunk of claims read;
+        the total is not known until the whole file has been read.
 
         Strict (the default): a file with file-level errors imports nothing.
         Lenient: what can be trusted is imported; claims an error touches are held.
@@ -652,7 +705,7 @@ class Workspace:
             batch_id = batch.id
             assert batch_id is not None
             store = _ClaimStore(session, batch_id, self.rule_set, self.today)
-            file_issues = self._store_items(stream, store, report, lenient)
+            file_issues = self._store_items(stream, store, report, lenient, progress)
             if report.imported == 0 and file_issues and not report.refused:
                 # Lenient, but nothing in the file could be trusted: that is a
                 # refusal, not a successful import of zero claims.
@@ -711,6 +764,7 @@ class Workspace:
         store: _ClaimStore,
         report: ImportReport,
         lenient: bool,
+        progress: Progress | None = None,
     ) -> int:
         """Store the stream's claims; returns how many file-level issues it had.
 
@@ -721,6 +775,8 @@ class Workspace:
         for item in stream.items:
             if isinstance(item, IngestedClaim):
                 store.seen += 1
+                if progress is not None and store.seen % store.CHUNK == 0:
+                    progress(store.seen, None)
                 if report.refused:
                     continue
                 report.problems.extend(_issue_text(i) for i in item.issues)
@@ -733,6 +789,9 @@ class Workspace:
                 store.discard()
         if not report.refused:
             store.flush()
+        if progress is not None and store.seen % store.CHUNK:
+            progress(store.seen, None)
+        if not report.refused:
             report.imported, report.held = store.stored, store.held
             report.repeated = len(store.repeats)
             report.problems.extend(store.repeats)

@@ -48,7 +48,7 @@ DEFAULT_QUEUE = "held"
 IDLE_CHECK_SECONDS = 5.0
 """How often the idle lock looks at the clock."""
 
-Progress = Callable[[int, int], None]
+Progress = Callable[[int, int | None], None]
 
 
 class ClaimApp(App[None]):
@@ -299,7 +299,9 @@ class ClaimApp(App[None]):
                 lines.extend(report.failures[:8])
             return "\n".join(lines)
 
-        self.run_in_background("Committing staged changes", job, self.after_change)
+        self.run_in_background(
+            "Committing staged changes", job, self.after_change, unit="changes applied"
+        )
 
     def after_change(self) -> None:
         """Fetch queues and the open claim again after claims changed."""
@@ -317,16 +319,20 @@ class ClaimApp(App[None]):
         title: str,
         job: Callable[[Progress], str],
         done: Callable[[], None] | None = None,
+        *,
+        unit: str = "done",
     ) -> WorkDialog:
         """Run ``job`` in a worker thread behind a progress dialog.
 
         ``job`` gets a ``progress(done, total)`` callback and returns the outcome
-        to show. ``done`` runs on the app's thread afterwards.
+        to show; a total of None keeps the bar indeterminate. ``unit`` names what
+        is counted, e.g. "claims read". ``done`` runs on the app's thread
+        afterwards.
         """
-        dialog = WorkDialog(title)
+        dialog = WorkDialog(title, unit)
         self.push_screen(dialog)
 
-        def progress(steps: int, total: int) -> None:
+        def progress(steps: int, total: int | None) -> None:
             self.call_from_thread(dialog.advance, steps, total)
 
         def work() -> None:
@@ -403,7 +409,7 @@ class ClaimApp(App[None]):
 
     def _run_export(self, target: Path) -> None:
         def job(progress: Progress) -> str:
-            report = self.workspace.export(target)
+            report = self.workspace.export(target, progress)
             lines = [
                 f"Wrote {report.claim_count:,} claims to {report.path} "
                 f"(interchange {report.interchange_control_number})."
@@ -411,7 +417,9 @@ class ClaimApp(App[None]):
             lines.extend(report.notes[:8])
             return "\n".join(lines)
 
-        self.run_in_background(f"Exporting to {target.name}", job, self.after_change)
+        self.run_in_background(
+            f"Exporting to {target.name}", job, self.after_change, unit="claims written"
+        )
 
     def import_file(self, arguments: list[str]) -> None:
         """Import a file in a worker; ``--lenient`` keeps what can be trusted."""
@@ -424,7 +432,9 @@ class ClaimApp(App[None]):
         path = Path(paths[0]).expanduser()
 
         def job(progress: Progress) -> str:
-            report = self.workspace.import_path(path, lenient=lenient)
+            report = self.workspace.import_path(
+                path, lenient=lenient, progress=progress
+            )
             lines = [
                 f"{report.source}: {report.imported:,} claims imported, "
                 f"{report.held:,} held."
@@ -434,7 +444,9 @@ class ClaimApp(App[None]):
                 lines.append(f"and {len(report.problems) - 8} more problems")
             return "\n".join(lines)
 
-        self.run_in_background(f"Importing {path.name}", job, self.after_change)
+        self.run_in_background(
+            f"Importing {path.name}", job, self.after_change, unit="claims read"
+        )
 
     # Idle lock ----------------------------------------------------------------
 

@@ -67,7 +67,7 @@ _FIXED: list[tuple[str, int, Callable[[ClaimRow], str]]] = [
 _FLEX_MINIMUM = 6
 
 ROOMY = 76
-"""Below this width the queue leaves out the service date."""
+"""Below this width the queue leaves out the rules column."""
 
 
 def layout_columns(width: int) -> list[Column]:
@@ -75,7 +75,8 @@ def layout_columns(width: int) -> list[Column]:
 
     Flags, claim number, charge, date and status keep their width; patient, payer
     and rules share what is left, the patient name getting the largest share. A
-    queue narrower than ``ROOMY`` leaves out the service date.
+    queue narrower than ``ROOMY`` leaves out the rules column, and a queue too
+    narrow for patient and payer then leaves out the service date as well.
     """
     fixed = [Column(title, size, value) for title, size, value in _FIXED]
     tail = [
@@ -83,13 +84,30 @@ def layout_columns(width: int) -> list[Column]:
         Column("Service", 10, _service_date),
         Column("Status", 8, _status),
     ]
-    if width < ROOMY:
-        # Beside a detail pane the queue is narrower than any terminal; the
-        # service date gives way first, as the panes show it.
+    # Beside a detail pane the queue is narrower than any terminal; the rules
+    # column gives way, as the Rules pane beside it names them in full, while
+    # the service date is what billers scan the queue by.
+    with_rules = width >= ROOMY
+    flexible = 3 if with_rules else 2
+
+    def spare_width() -> int:
+        count = len(fixed) + len(tail) + flexible
+        used = sum(column.width for column in fixed + tail)
+        return width - used - (count - 1) * len(SEPARATOR)
+
+    if spare_width() < flexible * _FLEX_MINIMUM:
+        # Too narrow even so: the service date goes too.
         del tail[1]
-    count = len(fixed) + len(tail) + 3
-    used = sum(column.width for column in fixed + tail) + (count - 1) * len(SEPARATOR)
-    spare = max(3 * _FLEX_MINIMUM, width - used)
+    spare = max(flexible * _FLEX_MINIMUM, spare_width())
+    if not with_rules:
+        patient = max(_FLEX_MINIMUM, spare * 4 // 7)
+        payer = spare - patient
+        return [
+            *fixed,
+            Column("Patient", patient, _patient),
+            Column("Payer", payer, _payer),
+            *tail,
+        ]
     patient = max(_FLEX_MINIMUM, spare * 2 // 5)
     payer = max(_FLEX_MINIMUM, spare * 3 // 10)
     rules = max(_FLEX_MINIMUM, spare - patient - payer)

@@ -186,6 +186,41 @@ class QueuePicker(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+class SortPicker(ModalScreen[str | None]):
+    """The columns a queue can be sorted by; enter sorts by the chosen one."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "cancel", "Cancel", id="sort.cancel"),
+    ]
+
+    def __init__(self, columns: dict[str, str], current: str) -> None:
+        super().__init__(classes="dialog-screen")
+        self.columns = columns
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        options = [
+            Option(f"  {label}", id=name) for name, label in self.columns.items()
+        ]
+        with Vertical(classes="dialog"):
+            yield Label("Sort queue by", classes="dialog-title")
+            yield OptionList(*options, id="sort-columns")
+            yield Static("enter sort · O reverses · esc cancel", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        columns = self.query_one(OptionList)
+        for index in range(columns.option_count):
+            if columns.get_option_at_index(index).id == self.current:
+                columns.highlighted = index
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 def describe_bindings(
     bindings: dict[str, ActiveBinding], key_display: dict[str, str]
 ) -> list[tuple[str, ActiveBinding]]:

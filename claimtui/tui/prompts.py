@@ -193,9 +193,11 @@ class WorkDialog(ModalScreen[None]):
         Binding("escape,enter,q", "close", "Close", id="work.close"),
     ]
 
-    def __init__(self, title: str) -> None:
+    def __init__(self, title: str, unit: str = "done") -> None:
         super().__init__(classes="dialog-screen")
         self.title_text = title
+        self.unit = unit
+        """What the count counts, e.g. "claims read"."""
         self.finished = False
         self.outcome = ""
 
@@ -203,6 +205,7 @@ class WorkDialog(ModalScreen[None]):
         with Vertical(classes="dialog"):
             yield Label(self.title_text, classes="dialog-title")
             yield ProgressBar(total=None, show_eta=False, id="progress")
+            yield Static("", id="progress-text", markup=False)
             yield Static("", id="outcome", markup=False)
             yield Static(
                 "esc close (the work goes on in the background)",
@@ -210,9 +213,14 @@ class WorkDialog(ModalScreen[None]):
                 id="work-hint",
             )
 
-    def advance(self, done: int, total: int) -> None:
-        """Show ``done`` of ``total`` steps."""
+    def advance(self, done: int, total: int | None) -> None:
+        """Show ``done`` of ``total`` steps; a total of None (not known yet)
+        keeps the bar indeterminate and shows only the count."""
         self.query_one(ProgressBar).update(total=total, progress=done)
+        text = f"{done:,} {self.unit}"
+        if total is not None:
+            text = f"{done:,} of {total:,} {self.unit}"
+        self.query_one("#progress-text", Static).update(text)
 
     def finish(self, outcome: str) -> None:
         """Show the outcome; the bar fills."""

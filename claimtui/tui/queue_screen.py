@@ -24,12 +24,12 @@ from textual.timer import Timer
 from textual.widgets import Footer
 
 from claimtui.review import ClaimRow, ReviewError, Workspace
-from claimtui.review.queues import queue_title
+from claimtui.review.queues import SORT_COLUMNS, queue_title
 from claimtui.review.staging import ActionKind, StagedAction
 from claimtui.tui.case_pane import CasePane
 from claimtui.tui.claim_screen import ClaimScreen
 from claimtui.tui.detail import DetailArea
-from claimtui.tui.dialogs import QueuePicker
+from claimtui.tui.dialogs import QueuePicker, SortPicker
 from claimtui.tui.prompts import ConfirmDialog, LinePrompt, plural
 from claimtui.tui.queue_view import QueueHeader, QueueView
 from claimtui.tui.status import StatusLine, StatusState
@@ -63,6 +63,8 @@ class QueueScreen(Screen[None]):
         Binding("c", "change_queue", "Queues", id="queue.change"),
         Binding("l", "limit", "Limit", id="queue.limit"),
         Binding("L", "clear_limit", "Clear limit", show=False, id="queue.unlimit"),
+        Binding("o", "sort", "Sort", show=False, id="queue.sort"),
+        Binding("O", "reverse_sort", "Reverse sort", show=False, id="queue.reverse"),
         Binding("slash", "search", "Search", id="queue.search"),
         Binding("n", "next_match(1)", "Next match", show=False, id="queue.next"),
         Binding("N", "next_match(-1)", "Previous match", show=False, id="queue.prev"),
@@ -225,6 +227,32 @@ class QueueScreen(Screen[None]):
     def action_clear_limit(self) -> None:
         self.apply_limit("")
 
+    # Sort ---------------------------------------------------------------------
+
+    def action_sort(self) -> None:
+        view = self.queue_view
+        self.app.push_screen(SortPicker(SORT_COLUMNS, view.sort), self._sort_chosen)
+
+    def _sort_chosen(self, sort: str | None) -> None:
+        if sort is not None:
+            self.apply_sort(sort, self.queue_view.descending)
+
+    def action_reverse_sort(self) -> None:
+        view = self.queue_view
+        self.apply_sort(view.sort, not view.descending)
+
+    def apply_sort(self, sort: str, descending: bool) -> None:
+        """Order the queue by ``sort`` (reversed if ``descending``); the claim
+        under the cursor stays under it."""
+        try:
+            self.queue_view.set_sort(sort, descending)
+        except ReviewError as error:
+            self.notify(str(error), title="Sort not changed", severity="error")
+            return
+        self._detail_shown = None
+        self._show_status()
+        self._follow_cursor()
+
     # Search -------------------------------------------------------------------
 
     def action_search(self) -> None:
@@ -256,7 +284,11 @@ class QueueScreen(Screen[None]):
         row = view.current_row
         after = None
         if row is not None:
-            after = row.id - 1 if from_current and direction > 0 else row.id
+            after = row.id
+            if from_current and direction > 0:
+                # Start at the current claim itself: search after the one above.
+                above = view.window.row(view.cursor - 1) if view.cursor else None
+                after = above.id if above is not None else None
         try:
             found = self.workspace.find(
                 view.queue,
@@ -264,6 +296,8 @@ class QueueScreen(Screen[None]):
                 after=after,
                 backward=direction < 0,
                 limit=view.limit,
+                sort=view.sort,
+                descending=view.descending,
             )
         except ReviewError as error:
             view.set_search("")
@@ -303,11 +337,17 @@ class QueueScreen(Screen[None]):
             self.notify("Range started: move, then v again to tag the range.")
             self._show_status()
             return
-        low, high = sorted((self.range_anchor, row.id))
+        anchor = self.range_anchor
         self.range_anchor = None
         view = self.queue_view
-        ids = self.workspace.claim_ids(view.queue, view.limit)
-        chosen = [claim_id for claim_id in ids if low <= claim_id <= high]
+        ids = self.workspace.claim_ids(
+            view.queue, view.limit, sort=view.sort, descending=view.descending
+        )
+        # The range is what lies between the two claims on screen, in the
+        # queue's current order, not between their ids.
+        where = {claim_id: index for index, claim_id in enumerate(ids)}
+        ends = [where.get(anchor, 0), where.get(row.id, len(ids) - 1)]
+        chosen = ids[min(ends) : max(ends) + 1]
         self.console.tags.update(chosen)
         self.notify(f"Tagged {len(chosen):,} claims.")
         self.refresh_state()
@@ -542,6 +582,8 @@ class QueueScreen(Screen[None]):
                 staged=len(console.staging),
                 read_only=console.read_only,
                 mode=mode,
+                sort="" if view.sort == "id" else SORT_COLUMNS[view.sort],
+                descending=view.descending,
             )
         )
 

@@ -125,6 +125,16 @@ class QueueView(ScrollView, can_focus=True):
         return self.window.pattern
 
     @property
+    def sort(self) -> str:
+        """The column the queue is sorted by."""
+        return self.window.sort
+
+    @property
+    def descending(self) -> bool:
+        """True when the sort is reversed."""
+        return self.window.descending
+
+    @property
     def window_size(self) -> int:
         """Rows this widget holds right now (never more than ``window_cap``)."""
         return len(self.window)
@@ -167,13 +177,28 @@ class QueueView(ScrollView, can_focus=True):
         if self.header is not None:
             self.header.refresh()
 
-    def show_queue(self, queue: str, pattern: str = "") -> None:
-        """Show a queue (under a limit ``pattern``) from its first claim.
+    def show_queue(
+        self,
+        queue: str,
+        pattern: str = "",
+        *,
+        sort: str | None = None,
+        descending: bool | None = None,
+    ) -> None:
+        """Show a queue (under a limit ``pattern``) from its first claim, in the
+        current sort unless ``sort`` or ``descending`` is given.
 
         Raises:
             ReviewError: no such queue, or the pattern cannot be read.
         """
-        window = RowWindow(self.workspace, queue, page=self.page, pattern=pattern)
+        window = RowWindow(
+            self.workspace,
+            queue,
+            page=self.page,
+            pattern=pattern,
+            sort=self.sort if sort is None else sort,
+            descending=self.descending if descending is None else descending,
+        )
         self.window = window
         self.queue_total = self.workspace.count(queue) if pattern else window.total
         self._update_virtual_size()
@@ -193,6 +218,18 @@ class QueueView(ScrollView, can_focus=True):
         if current is not None:
             self.go_to(current.id)
 
+    def set_sort(self, sort: str, descending: bool) -> None:
+        """Order the queue by ``sort``, keeping the cursor's claim under the
+        cursor.
+
+        Raises:
+            ReviewError: the queue cannot be sorted by ``sort``.
+        """
+        current = self.current_row
+        self.show_queue(self.queue, self.limit, sort=sort, descending=descending)
+        if current is not None:
+            self.go_to(current.id)
+
     def set_search(self, pattern: str) -> None:
         """Highlight claims matching ``pattern`` (nothing is hidden)."""
         self.search = pattern
@@ -202,7 +239,13 @@ class QueueView(ScrollView, can_focus=True):
 
     def go_to(self, claim_id: int) -> bool:
         """Put the cursor on the claim; False when it does not show here."""
-        index = self.workspace.position(self.queue, claim_id, self.limit)
+        index = self.workspace.position(
+            self.queue,
+            claim_id,
+            self.limit,
+            sort=self.sort,
+            descending=self.descending,
+        )
         row = self.window.row(index)
         if row is None or row.id != claim_id:
             return False

@@ -36,6 +36,10 @@ class StatusState:
     """Started read-only: no action changes a claim."""
     mode: str = ""
     """A pending key sequence, e.g. ``;`` waiting for the action for tagged."""
+    sort: str = ""
+    """The label of the sort column; empty when sorted by claim id."""
+    descending: bool = False
+    """The sort is reversed."""
 
 
 def status_text(state: StatusState) -> Text:
@@ -50,6 +54,9 @@ def status_text(state: StatusState) -> Text:
         text.append(state.limit, style="bold reverse")
     else:
         text.append(" │ no limit")
+    if state.sort or state.descending:
+        arrow = "↓" if state.descending else "↑"
+        text.append(f" │ sort {state.sort or 'Claim'} {arrow}")
     if state.search:
         text.append(f" │ /{state.search}")
     text.append(f" │ {state.position:,}/{state.shown:,}")

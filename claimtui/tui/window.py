@@ -6,7 +6,8 @@ of the first one, and fetches more on demand with ``claim_rows(after=...)`` or
 ``claim_rows(before=...)``. A jump to the end starts again from the last page
 (``Workspace.END``), so ``G`` costs one query however long the queue is.
 
-Indexes are positions in the queue's stable order. They are exact while the queue
+Indexes are positions in the queue's stable order: by the sort column, then by
+claim id, so a row's key ``(sort value, id)`` is unique. They are exact while the queue
 does not change underneath; after a change (an exemption moves a claim out of the
 queue, another biller releases one) ``reload`` fetches the rows again around the
 same place and recounts.
@@ -38,11 +39,17 @@ class RowWindow:
         *,
         page: int = DEFAULT_PAGE,
         pattern: str = "",
+        sort: str = "id",
+        descending: bool = False,
     ) -> None:
         self.workspace = workspace
         self.queue = queue
         self.pattern = pattern
         """The limit: only claims of the queue matching it are held and counted."""
+        self.sort = sort
+        """The column the queue is ordered by (ties by claim id)."""
+        self.descending = descending
+        """True when the order is reversed."""
         self.page = page
         self.cap = page * PAGES_KEPT
         """The most rows the window ever holds."""
@@ -159,5 +166,11 @@ class RowWindow:
         limit: int,
     ) -> list[ClaimRow]:
         return self.workspace.claim_rows(
-            self.queue, after=after, before=before, limit=limit, pattern=self.pattern
+            self.queue,
+            after=after,
+            before=before,
+            limit=limit,
+            pattern=self.pattern,
+            sort=self.sort,
+            descending=self.descending,
         )
