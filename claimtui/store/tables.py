@@ -75,7 +75,7 @@ class ClaimRecord(SQLModel, table=True):
     built_at: dt.datetime = Field(default_factory=utc_now)
     patient_control_number: str = Field(default="", index=True)
     patient_name: str = ""
-    payer_name: str = ""
+    payer_name: str = Field(default="", index=True)
     payer_id: str = Field(default="", index=True)
     claim_filing_code: str = ""
     kind: str = Field(default="", index=True, description="WC, AA, OA or empty.")
@@ -86,9 +86,9 @@ class ClaimRecord(SQLModel, table=True):
         default="", index=True, description="Who works the claim; empty: nobody."
     )
     total_charge: Decimal = Field(
-        default=Decimal(0), sa_column=Column(Numeric(12, 2), nullable=False)
+        default=Decimal(0), sa_column=Column(Numeric(12, 2), nullable=False, index=True)
     )
-    service_date: dt.date | None = None
+    service_date: dt.date | None = Field(default=None, index=True)
     holding_rules: str = Field(default="", description="Space-separated rule ids.")
     errors: int = 0
     warnings: int = 0
