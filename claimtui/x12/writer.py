@@ -511,25 +511,29 @@ def _billing(encounter: Encounter) -> list[OutSegment]:
     return segments
 
 
+def _sbr(coverage: Subscriber | OtherCoverage, path: str, loop: str) -> OutSegment:
+    """SBR of the subscriber (2000B) or of another coverage (2320): same elements."""
+    p = f"{path}."
+    return _segment(
+        "SBR",
+        loop,
+        _text(coverage.payer_responsibility, p + "payer_responsibility"),
+        _text(coverage.relationship, p + "relationship"),
+        _text(coverage.group_number, p + "group_number"),
+        _text(coverage.group_name, p + "group_name"),
+        _text(coverage.insurance_type, p + "insurance_type"),
+        _EMPTY,
+        _EMPTY,
+        _EMPTY,
+        _text(coverage.claim_filing_code, p + "claim_filing_code"),
+    )
+
+
 def _subscriber(encounter: Encounter) -> list[OutSegment]:
     """2000B after its HL: SBR, PAT, the subscriber (2010BA) and payer (2010BB)."""
     subscriber, path = encounter.subscriber, "subscriber"
     p = f"{path}."
-    segments = [
-        _segment(
-            "SBR",
-            "2000B",
-            _text(subscriber.payer_responsibility, p + "payer_responsibility"),
-            _text(subscriber.relationship, p + "relationship"),
-            _text(subscriber.group_number, p + "group_number"),
-            _text(subscriber.group_name, p + "group_name"),
-            _text(subscriber.insurance_type, p + "insurance_type"),
-            _EMPTY,
-            _EMPTY,
-            _EMPTY,
-            _text(subscriber.claim_filing_code, p + "claim_filing_code"),
-        ),
-    ]
+    segments = [_sbr(subscriber, path, "2000B")]
     pat = _pat_details(
         subscriber.death_date, subscriber.weight_pounds, subscriber.pregnant, path
     )
@@ -869,21 +873,7 @@ def _coverages(encounter: Encounter) -> list[OutSegment]:
 
 def _coverage(coverage: OtherCoverage, path: str) -> list[OutSegment]:
     p = f"{path}."
-    segments = [
-        _segment(
-            "SBR",
-            "2320",
-            _text(coverage.payer_responsibility, p + "payer_responsibility"),
-            _text(coverage.relationship, p + "relationship"),
-            _text(coverage.group_number, p + "group_number"),
-            _text(coverage.group_name, p + "group_name"),
-            _text(coverage.insurance_type, p + "insurance_type"),
-            _EMPTY,
-            _EMPTY,
-            _EMPTY,
-            _text(coverage.claim_filing_code, p + "claim_filing_code"),
-        )
-    ]
+    segments = [_sbr(coverage, path, "2320")]
     segments.extend(_adjustments(coverage.adjustments, p + "adjustments", "2320"))
     for qualifier, name in (
         ("D", "payer_paid_amount"),
