@@ -21,14 +21,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import cel
-
 from claimtui.engine.expressions import (
+    Evaluation,
     EvaluationError,
     build_activation,
     evaluate_condition,
     evaluate_value,
+    false_part,
     make_context,
+    passed_parts,
 )
 from claimtui.engine.fieldpaths import expand_path, parent_present
 from claimtui.engine.helpers import blank
@@ -88,7 +89,7 @@ class _Claim:
         self.activation = build_activation(
             self.encounter, self.today, self.keep, self.facts
         )
-        self.context: cel.Context = make_context(self.activation, self.functions)
+        self.context: Evaluation = make_context(self.activation, self.functions)
         self.scope = ClaimScope.of(self.encounter)
 
     def fork(self) -> _Claim:
@@ -123,8 +124,8 @@ def _line_indexes(
     lines = claim.activation.get("service_lines", [])
     chosen = []
     for index in range(count):
-        claim.context.add_variable("line", lines[index])
-        if evaluate_value(source, compiled.programs[source], claim.context) is True:
+        claim.context.set_variable("line", lines[index])
+        if evaluate_value(compiled.programs[source], claim.context) is True:
             chosen.append(index)
     return chosen
 
@@ -184,8 +185,7 @@ def _set(rule: Rule, compiled: CompiledAction, claim: _Claim) -> list[Change]:
     assert isinstance(action, SetAction)
     value = action.value
     if action.value_expr is not None:
-        program = compiled.programs[action.value_expr]
-        value = evaluate_value(action.value_expr, program, claim.context)
+        value = evaluate_value(compiled.programs[action.value_expr], claim.context)
     changes = []
     for path in expand_path(claim.encounter, action.set):
         if parent_present(claim.encounter, path):
@@ -253,8 +253,8 @@ def _run_actions(rule: Rule, claim: _Claim) -> _Outcome:
     for compiled in rule.actions:
         action = compiled.action
         if action.when is not None:
-            program = compiled.programs[action.when]
-            if evaluate_value(action.when, program, claim.context) is not True:
+            when = evaluate_value(compiled.programs[action.when], claim.context)
+            if when is not True:
                 continue
         changes: list[Change] = []
         if isinstance(action, FlagAction):
@@ -331,13 +331,18 @@ def _run_rule(
     rule: Rule, claim: _Claim, exemption: Decision | None, rule_set: RuleSet
 ) -> tuple[RuleTrace, _Claim]:
     """Run one rule; return its trace and the claim state to go on with."""
-    miss = (
-        rule.disabled_note if not rule.enabled else scope_miss(rule.scope, claim.scope)
-    )
-    if not rule.enabled or miss:
+    if not rule.enabled:
+        miss = rule.disabled_note
+    else:
+        miss = scope_miss(rule.scope, claim.scope) if rule.scoped else ""
+    if miss:
         key: tuple[Any, ...] = ("skipped", rule.id, rule.version, miss)
         make = _trace_maker(rule, "skipped", miss, ())
         return _cached_trace(rule_set, key, make), claim
+    index = false_part(rule.condition, claim.context)
+    if index is not None:
+        key = ("false part", rule.id, rule.version, index)
+        return _cached_trace(rule_set, key, lambda: _passed(rule, index)), claim
     try:
         fired, parts = evaluate_condition(rule.condition, claim.context)
     except EvaluationError as error:
@@ -375,6 +380,11 @@ def _run_rule(
         findings=outcome.findings,
     )
     return trace, work
+
+
+def _passed(rule: Rule, index: int) -> RuleTrace:
+    parts = passed_parts(rule.condition, index)
+    return _trace_maker(rule, "passed", "", parts)()
 
 
 def _trace_maker(
@@ -455,7 +465,10 @@ def build_claim(
     Returns:
         The built claim: final encounter, one trace per rule, findings, changes.
     """
-    work = _copy(encounter)
+    # Rules that change values work on copies (see ``_Claim.fork``), so the
+    # received encounter needs copying here only for a person's decisions.
+    decided = any(decision.kind in ("edit", "override") for decision in decisions)
+    work = _copy(encounter) if decided else encounter
     findings: list[Finding] = []
     changes: list[Change] = []
     if rule_set.errors:

@@ -93,14 +93,21 @@ def zip_state(code: str) -> str:
     return _zip5_state(code[:5])
 
 
-@functools.lru_cache(maxsize=65536)
 def _zip5_state(zip5: str) -> str:
-    # Cached on the five digits, not the whole code: ZIP+4 codes are nearly all
-    # distinct, and each package lookup scans its list (about 5 ms).
+    return _zip_states().get(zip5, "")
+
+
+@functools.cache
+def _zip_states() -> dict[str, str]:
+    # One pass over the package's list (about half a second, once) instead of
+    # its per-code lookup, which scans the whole list each time (about 25 ms):
+    # a batch from a few hundred patients' ZIP codes would spend seconds there.
     import zipcodes
 
-    matches = zipcodes.matching(zip5)  # type: ignore[no-untyped-call]
-    return str(matches[0]["state"]) if matches else ""
+    states: dict[str, str] = {}
+    for entry in zipcodes.list_all():  # type: ignore[no-untyped-call]
+        states.setdefault(str(entry["zip_code"]), str(entry["state"]))
+    return states
 
 
 def zip_known(code: str) -> bool:

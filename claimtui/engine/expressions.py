@@ -28,6 +28,7 @@ import cel
 from pydantic import BaseModel
 
 from claimtui.engine.helpers import HELPERS
+from claimtui.engine.native import NativeFunction, Unsupported, compile_native
 from claimtui.engine.tables import TABLE_FUNCTIONS
 from claimtui.model import Encounter
 
@@ -79,10 +80,12 @@ class ConditionError(ValueError):
 
 @dataclass(frozen=True)
 class CompiledPart:
-    """One top-level part of a condition, compiled."""
+    """One expression, compiled: by ``cel``, and to Python when it can be."""
 
     source: str
     program: cel.Program
+    native: NativeFunction | None = None
+    """The expression as a Python function (see ``claimtui.engine.native``)."""
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,7 @@ class Condition:
     source: str
     parts: tuple[CompiledPart, ...]
     join: Literal["and", "or"]
-    whole: cel.Program
+    whole: CompiledPart
     """The condition compiled as one expression, for value expressions."""
 
 
@@ -150,7 +153,14 @@ def _compile_part(source: str) -> CompiledPart:
                 "of matches(), which recompiles its pattern on every claim"
             )
         raise ConditionError(f"condition calls unknown function '{name}'")
-    return CompiledPart(source, program)
+    try:
+        native = compile_native(source, _HELPER_NAMES)
+    except Unsupported:
+        native = None
+    return CompiledPart(source, program, native)
+
+
+_HELPER_NAMES = frozenset(HELPERS) | frozenset(TABLE_FUNCTIONS)
 
 
 def compile_condition(source: str) -> Condition:
@@ -167,7 +177,7 @@ def compile_condition(source: str) -> Condition:
         join = "and"
         pieces = _split_top_level(source, "&&")
     parts = tuple(_compile_part(piece) for piece in pieces)
-    whole = _compile_part(source).program if len(parts) > 1 else parts[0].program
+    whole = _compile_part(source) if len(parts) > 1 else parts[0]
     return Condition(source, parts, join, whole)
 
 
@@ -175,8 +185,50 @@ class EvaluationError(RuntimeError):
     """A condition that could not be evaluated on this claim."""
 
 
+class Evaluation:
+    """One claim's values as conditions see them.
+
+    Compiled parts read ``variables`` as they are. The ``cel`` context, which
+    costs a conversion of every value, is made only when a part has no Python
+    form or its Python form declined to decide.
+    """
+
+    def __init__(
+        self,
+        variables: dict[str, Any],
+        functions: Mapping[str, Callable[..., Any]] | None = None,
+    ) -> None:
+        self.variables = variables
+        self.functions = dict(functions or HELPERS)
+        self._context: cel.Context | None = None
+
+    @property
+    def context(self) -> cel.Context:
+        """The reference interpreter's context, made on first use."""
+        if self._context is None:
+            self._context = cel.Context(
+                variables=self.variables, functions=self.functions
+            )
+        return self._context
+
+    def set_variable(self, name: str, value: Any) -> None:
+        """Bind ``name`` (``line`` while a line selector runs) to ``value``."""
+        self.variables[name] = value
+        if self._context is not None:
+            self._context.add_variable(name, value)
+
+    def run(self, part: CompiledPart) -> Any:
+        """The value of ``part``; raises what the ``cel`` interpreter raises."""
+        if part.native is not None:
+            try:
+                return part.native(self.variables, self.functions)
+            except Exception:  # the reference decides below
+                pass
+        return part.program.execute(self.context)
+
+
 def evaluate_condition(
-    condition: Condition, context: cel.Context
+    condition: Condition, evaluation: Evaluation
 ) -> tuple[bool, list[tuple[str, Any]]]:
     """Evaluate ``condition``; return its value and each part with its value.
 
@@ -188,16 +240,56 @@ def evaluate_condition(
         # Most claims pass most rules: one run of the whole condition shows
         # that every part of a false disjunction is false.
         try:
-            whole = condition.whole.execute(context)
+            whole = evaluation.run(condition.whole)
         except Exception:
             whole = None
         if whole is False:
             return False, [(part.source, False) for part in condition.parts]
-    return _evaluate_parts(condition, context)
+    return _evaluate_parts(condition, evaluation)
+
+
+def false_part(condition: Condition, evaluation: Evaluation) -> int | None:
+    """Which part made ``condition`` false, found by its Python form alone.
+
+    Returns -1 for a false disjunction (every part false) and the index of the
+    first false part of a conjunction. Returns None when the condition is true
+    or something needs the reference interpreter: ``evaluate_condition`` then
+    gives the whole answer. Most claims pass most rules, so this is the path
+    nearly every rule takes.
+    """
+    variables, functions = evaluation.variables, evaluation.functions
+    try:
+        if condition.join == "or":
+            native = condition.whole.native
+            if native is not None and native(variables, functions) is False:
+                return -1
+            return None
+        for index, part in enumerate(condition.parts):
+            native = part.native
+            if native is None:
+                return None
+            value = native(variables, functions)
+            if value is False:
+                return index
+            if value is not True:
+                return None
+    except Exception:
+        return None
+    return None
+
+
+def passed_parts(condition: Condition, index: int) -> list[tuple[str, Any]]:
+    """The parts and values of a condition ``false_part`` found false at ``index``."""
+    if index < 0:
+        return [(part.source, False) for part in condition.parts]
+    return [
+        (part.source, True if at < index else False if at == index else NOT_EVALUATED)
+        for at, part in enumerate(condition.parts)
+    ]
 
 
 def _evaluate_parts(
-    condition: Condition, context: cel.Context
+    condition: Condition, evaluation: Evaluation
 ) -> tuple[bool, list[tuple[str, Any]]]:
     deciding = condition.join == "or"
     values: list[tuple[str, Any]] = []
@@ -208,7 +300,7 @@ def _evaluate_parts(
             values.append((part.source, NOT_EVALUATED))
             continue
         try:
-            value = part.program.execute(context)
+            value = evaluation.run(part)
         except Exception as error:
             failure = failure or f"'{part.source}': {_describe(error)}"
             values.append((part.source, f"error: {_describe(error)}"))
@@ -225,16 +317,16 @@ def _evaluate_parts(
     return not deciding, values
 
 
-def evaluate_value(source: str, program: cel.Program, context: cel.Context) -> Any:
+def evaluate_value(part: CompiledPart, evaluation: Evaluation) -> Any:
     """Evaluate a value expression (an action's ``value_expr`` or ``lines``).
 
     Raises:
         EvaluationError: the expression failed on this claim.
     """
     try:
-        return program.execute(context)
+        return evaluation.run(part)
     except Exception as error:
-        raise EvaluationError(f"'{source}': {_describe(error)}") from None
+        raise EvaluationError(f"'{part.source}': {_describe(error)}") from None
 
 
 def _describe(error: Exception) -> str:
@@ -243,15 +335,22 @@ def _describe(error: Exception) -> str:
     return str(error).split(". ")[0]
 
 
+_AS_IS = frozenset([str, int, float, bool, type(None)])
+
+
 def _plain(value: Any) -> Any:
     """A dumped model value as CEL takes it: dates as ISO text, money as numbers."""
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
+    kind = type(value)
+    if kind is dict:
+        return {
+            key: item if type(item) in _AS_IS else _plain(item)
+            for key, item in value.items()
+        }
+    if kind is list:
+        return [item if type(item) in _AS_IS else _plain(item) for item in value]
     if isinstance(value, Enum):
         return value.value
-    if isinstance(value, Decimal):
+    if kind is Decimal:
         return float(value)
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -353,10 +452,10 @@ def _iso(value: dt.date | None) -> str | None:
 def make_context(
     activation: dict[str, Any],
     functions: Mapping[str, Callable[..., Any]] | None = None,
-) -> cel.Context:
-    """A CEL context holding ``activation`` and the helper functions.
+) -> Evaluation:
+    """An evaluation over ``activation`` with the helper functions.
 
     ``functions`` replaces the default helpers (a rule set adds its table
     functions to them).
     """
-    return cel.Context(variables=activation, functions=dict(functions or HELPERS))
+    return Evaluation(activation, functions)

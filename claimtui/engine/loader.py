@@ -19,11 +19,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import cel
 import yaml
 from pydantic import ValidationError
 
 from claimtui.engine.expressions import (
+    CompiledPart,
     ConditionError,
     compile_condition,
 )
@@ -183,7 +183,7 @@ def _paths(action: Action) -> list[str]:
 
 
 def _compile_action(action: Action) -> CompiledAction:
-    programs: dict[str, cel.Program] = {}
+    programs: dict[str, CompiledPart] = {}
     for source in _expressions(action):
         programs[source] = compile_condition(source).whole
     for path in _paths(action):

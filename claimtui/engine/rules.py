@@ -6,9 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-import cel
-
-from claimtui.engine.expressions import Condition, claim_kinds
+from claimtui.engine.expressions import CompiledPart, Condition, claim_kinds
 from claimtui.engine.helpers import code_in
 from claimtui.engine.schema import Action, RuleSpec, Scope
 from claimtui.model import Encounter, Severity
@@ -19,7 +17,7 @@ class CompiledAction:
     """An action with its expressions compiled, keyed by their source."""
 
     action: Action
-    programs: dict[str, cel.Program] = field(default_factory=dict)
+    programs: dict[str, CompiledPart] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -48,6 +46,11 @@ class Rule:
     """False when an override turned the rule off."""
     disabled_note: str = ""
     """Where and why it was turned off."""
+    scoped: bool = field(init=False)
+    """False when the scope lets every claim in (no need to match it)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "scoped", self.scope != Scope())
 
     @property
     def id(self) -> str:
