@@ -116,7 +116,14 @@ def npi_valid(value: str) -> bool:
     The check digit is the Luhn digit of the 9 leading digits prefixed with the
     card issuer prefix 80840, as the NPI standard defines.
     """
-    if not isinstance(value, str) or _NPI.fullmatch(value) is None:
+    if not isinstance(value, str):
+        return False
+    return _npi_check_digit_ok(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _npi_check_digit_ok(value: str) -> bool:
+    if _NPI.fullmatch(value) is None:
         return False
     total = 0
     for position, char in enumerate(reversed("80840" + value)):
@@ -156,7 +163,9 @@ def money_sum(values: list[Any]) -> float:
     return float(round(total, 2))
 
 
+@functools.lru_cache(maxsize=4096)
 def _date(value: str) -> dt.date:
+    # Claims of a batch share few dates, and rules read each one many times.
     return dt.date.fromisoformat(value)
 
 

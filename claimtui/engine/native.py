@@ -150,10 +150,29 @@ class _Compiler:
     def relation(self) -> tuple[str, bool]:
         left, is_bool = self.addition()
         while self.peek().text in _RELATIONS and self.peek().kind in ("op", "name"):
-            function = _RELATIONS[self.take().text]
+            operator = self.take().text
+            start = len(self.constants)
             right, _ = self.addition()
-            left, is_bool = f"{function}({left}, {right})", True
+            left, is_bool = self.compare(operator, left, right, start), True
         return left, is_bool
+
+    def compare(self, operator: str, left: str, right: str, start: int) -> str:
+        """A relation, with a quicker form against a string or list of strings."""
+        added = self.constants[start:]
+        one_text = right == f"K[{start}]" and len(added) == 1
+        if operator in ("==", "!=") and one_text and type(added[0]) is str:
+            test = f"_eq_text({left}, {right})"
+            return test if operator == "==" else f"(not {test})"
+        texts = [f"K[{start + at}]" for at in range(len(added))]
+        if (
+            operator == "in"
+            and added
+            and right == "[" + ", ".join(texts) + "]"
+            and all(type(value) is str for value in added)
+        ):
+            self.constants.append(frozenset(added))
+            return f"_in_texts({left}, K[{len(self.constants) - 1}], {right})"
+        return f"{_RELATIONS[operator]}({left}, {right})"
 
     def addition(self) -> tuple[str, bool]:
         left, is_bool = self.multiplication()
@@ -241,6 +260,9 @@ class _Compiler:
             return f"[{first} {each}]", False
         if name == "filter":
             return f"[{local} {each} if {_truth(first, first_bool)}]", False
+        if first_bool and name != "exists_one":
+            # A body sure to give a bool needs no check of each value.
+            return f"{'all' if name == 'all' else 'any'}({first} {each})", True
         function = {"all": "_all", "exists": "_exists", "exists_one": "_one"}[name]
         return f"{function}({first} {each})", True
 
@@ -338,7 +360,12 @@ class _Compiler:
 
 
 def _truth(source: str, is_bool: bool) -> str:
-    return source if is_bool else f"_t({source})"
+    if is_bool:
+        return source
+    if source.startswith("_result(F[") and source.endswith(")"):
+        # A helper's result used as a bool: the bool check is the whole check.
+        return f"_t({source[len('_result(') : -1]})"
+    return f"_t({source})"
 
 
 def compile_native(source: str, functions: Collection[str]) -> NativeFunction:
@@ -356,7 +383,7 @@ def compile_native(source: str, functions: Collection[str]) -> NativeFunction:
     namespace: dict[str, Any] = dict(_RUNTIME)
     namespace["K"] = tuple(compiler.constants)
     code = f"def _native(V, F):\n    return {body}\n"
-    exec(compile(code, "<cel>", "exec"), namespace)
+    exec(compile(code, f"<cel: {source[:60]}>", "exec"), namespace)
     function: NativeFunction = namespace["_native"]
     return function
 
@@ -387,6 +414,18 @@ def _eq(left: Any, right: Any) -> bool:
             _eq(value, right[key]) for key, value in left.items()
         )
     return bool(left == right)
+
+
+def _eq_text(left: Any, text: str) -> bool:
+    if type(left) is str:
+        return left == text
+    return _eq(left, text)
+
+
+def _in_texts(item: Any, texts: frozenset[str], listed: list[str]) -> bool:
+    if type(item) is str:
+        return item in texts
+    return _in(item, listed)
 
 
 def _ne(left: Any, right: Any) -> bool:

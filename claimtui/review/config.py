@@ -93,6 +93,13 @@ class Config(_Section):
         description="Minutes without a key before the console hides the screen; "
         "0 never locks.",
     )
+    import_workers: int | None = Field(
+        None,
+        ge=0,
+        description="Worker processes that build claims while a large file is "
+        "imported; 0 builds them in the importing process. Unset: one per core "
+        "(at most 8).",
+    )
     keys: dict[str, str] = Field(
         default_factory=dict,
         description="Console keys by binding id, e.g. claim.approve = 'A'; "

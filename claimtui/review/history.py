@@ -173,6 +173,14 @@ class ChunkHistory:
         ]
         return facts
 
+    def copy(self) -> ChunkHistory:
+        """A copy to add guessed lines to, leaving this one as it is."""
+        twin = ChunkHistory.__new__(ChunkHistory)
+        twin.lines = defaultdict(list)
+        for key, lines in self.lines.items():
+            twin.lines[key] = list(lines)
+        return twin
+
     def add(self, rows: Sequence[dict[str, Any]]) -> None:
         """Make a just-built claim's line keys history for the claims after it."""
         for row in rows:

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from sqlalchemy import Engine, bindparam, insert, update
 from sqlmodel import Session, SQLModel, col, select
 
-from claimtui.engine import RuleSet, build_claim, load_rule_set, shipped_rules_dir
+from claimtui.engine import RuleSet, load_rule_set, shipped_rules_dir
 from claimtui.ingest import IngestedClaim, IngestStream, stream_file
 from claimtui.model import BuildResult, ClaimStatus, Encounter, PathError, set_path
 from claimtui.review import claims as claim_ops
@@ -32,6 +32,15 @@ from claimtui.review.case import CaseView, case_view, with_edits
 from claimtui.review.config import Config, load_config
 from claimtui.review.history import ChunkHistory, line_key_rows
 from claimtui.review.limits import pattern_filter
+from claimtui.review.parallel import (
+    Batch,
+    BuildJob,
+    BuildPool,
+    BuiltClaim,
+    build_new,
+    held,
+    worker_count,
+)
 from claimtui.review.staging import StagedAction, as_decisions, previewed_status
 from claimtui.review.views import (
     AuditEntry,
@@ -704,8 +713,14 @@ class Workspace:
             session.flush()
             batch_id = batch.id
             assert batch_id is not None
-            store = _ClaimStore(session, batch_id, self.rule_set, self.today)
-            file_issues = self._store_items(stream, store, report, lenient, progress)
+            workers = worker_count(self.config.import_workers)
+            store = _ClaimStore(session, batch_id, self.rule_set, self.today, workers)
+            try:
+                file_issues = self._store_items(
+                    stream, store, report, lenient, progress
+                )
+            finally:
+                store.stop()
             if report.imported == 0 and file_issues and not report.refused:
                 # Lenient, but nothing in the file could be trusted: that is a
                 # refusal, not a successful import of zero claims.
@@ -788,7 +803,7 @@ class Workspace:
                 report.refused = True
                 store.discard()
         if not report.refused:
-            store.flush()
+            store.close()
         if progress is not None and store.seen % store.CHUNK:
             progress(store.seen, None)
         if not report.refused:
@@ -806,6 +821,9 @@ class _ClaimStore:
     problems and the chunk's history (one query) give the same build as
     ``claim_ops.rebuild`` would from the stored rows. Rows go in with bulk
     statements, not ORM objects, which cost more than the build itself.
+
+    From the second chunk of a large file on, worker processes build a chunk
+    while this process reads the next one (see ``claimtui.review.parallel``).
     """
 
     CHUNK = 500
@@ -816,11 +834,15 @@ class _ClaimStore:
         batch_id: int,
         rule_set: RuleSet,
         today: dt.date | None,
+        workers: int = 0,
     ) -> None:
         self.session = session
         self.batch_id = batch_id
         self.rule_set = rule_set
         self.today = today
+        self.workers = workers
+        self.pool: BuildPool | None = None
+        self.in_flight: _InFlight | None = None
         self.pending: list[IngestedClaim] = []
         self.seen = 0
         self.stored = 0
@@ -835,38 +857,80 @@ class _ClaimStore:
 
     def discard(self) -> None:
         self.pending = []
+        self.in_flight = None
+        self.stop()
+
+    def close(self) -> None:
+        """Store what is left."""
+        self.flush()
+        self._finish()
+
+    def stop(self) -> None:
+        """Stop the workers, if any were started."""
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
 
     def flush(self) -> None:
+        self._finish()
         if not self.pending:
             return
         session = self.session
+        full = len(self.pending) >= self.CHUNK
         pending = self._without_repeats(self.pending)
         self.pending = []
         if not pending:
             return
-        claim_ids = self._insert_claims(pending)
+        rows = [self._encounter_row(item) for item in pending]
+        claim_ids = self._insert_claims(rows)
         history = ChunkHistory(session, [item.encounter for item in pending])
+        chunk = _InFlight(pending, claim_ids, rows, history)
+        if full and self.workers and self.pool is None and self.stored:
+            self.pool = BuildPool(self.rule_set, self.today, self.workers)
+        if self.pool is not None:
+            chunk.submit(self.pool)
+            self.in_flight = chunk
+            return
+        self._store(chunk)
+
+    def _finish(self) -> None:
+        chunk, self.in_flight = self.in_flight, None
+        if chunk is not None:
+            self._store(chunk)
+
+    def _store(self, chunk: _InFlight) -> None:
+        """Insert the chunk's builds, building here whatever workers did not."""
+        session = self.session
+        built = chunk.results()
         summaries: list[dict[str, Any]] = []
         findings: list[dict[str, Any]] = []
         line_keys: list[dict[str, Any]] = []
-        for item, claim_id in zip(pending, claim_ids, strict=True):
-            result = self._build(item, history)
-            status = claim_ops.released_status(result.status, approved=False)
-            summary = claim_ops.summary_values(result, [], status)
-            summaries.append({"claim_id": claim_id, **summary})
-            findings.extend(claim_ops.finding_rows(claim_id, result))
-            rows = line_key_rows(claim_id, result.encounter)
-            history.add(rows)
-            line_keys.extend(rows)
-            self.held += status == ClaimStatus.HELD.value
+        history = chunk.history
+        for index, item in enumerate(chunk.pending):
+            facts = history.facts(item.encounter)
+            result = built[index]
+            if result is None or chunk.guesses[index] != facts:
+                result = build_new(
+                    self.rule_set,
+                    self.today,
+                    chunk.claim_ids[index],
+                    item.encounter,
+                    facts,
+                    item.issues_json,
+                )
+            summaries.append(result.summary)
+            findings.extend(result.findings)
+            history.add(result.line_keys)
+            line_keys.extend(result.line_keys)
+            self.held += held(result)
         session.execute(_SUMMARY_UPDATE, summaries)
         if findings:
             session.execute(insert(FindingRecord), findings)
         if line_keys:
             session.execute(insert(ServiceLineKey), line_keys)
-        self.stored += len(pending)
+        self.stored += len(chunk.pending)
 
-    def _insert_claims(self, pending: list[_Pending]) -> list[int]:
+    def _insert_claims(self, rows: list[dict[str, Any]]) -> list[int]:
         """Insert the chunk's encounters and claim rows; return the claim ids.
 
         Claim rows go in before the builds so each build can see the ids of the
@@ -875,7 +939,6 @@ class _ClaimStore:
         statement = insert(_ENCOUNTERS).returning(
             _ENCOUNTERS.c.id, sort_by_parameter_order=True
         )
-        rows = [self._encounter_row(item) for item in pending]
         encounter_ids = list(self.session.execute(statement, rows).scalars())
         statement = insert(_CLAIMS).returning(
             _CLAIMS.c.id, sort_by_parameter_order=True
@@ -893,17 +956,6 @@ class _ClaimStore:
             for encounter_id in encounter_ids
         ]
         return list(self.session.execute(statement, placeholders).scalars())
-
-    def _build(self, item: _Pending, history: ChunkHistory) -> BuildResult:
-        """Build a new claim as ``claim_ops.build_stored`` would from its rows."""
-        facts = history.facts(item.encounter)
-        facts["read_errors"] = claim_ops.read_error_count(item.issues_json)
-        result = build_claim(
-            item.encounter, self.rule_set, [], today=self.today, facts=facts
-        )
-        claim_ops.add_read_findings(result, item.issues_json, [])
-        claim_ops.add_write_findings(result)
-        return result
 
     def _without_repeats(self, pending: list[IngestedClaim]) -> list[_Pending]:
         """Drop claims identical to one stored before or earlier in this file.
@@ -944,6 +996,43 @@ class _ClaimStore:
             "encounter_json": ingested.encounter.model_dump_json(),
             "read_issues_json": item.issues_json,
         }
+
+
+class _InFlight:
+    """A stored chunk whose claims are being built, in workers or here."""
+
+    def __init__(
+        self,
+        pending: list[_Pending],
+        claim_ids: list[int],
+        rows: list[dict[str, Any]],
+        history: ChunkHistory,
+    ) -> None:
+        self.pending = pending
+        self.claim_ids = claim_ids
+        self.rows = rows
+        self.history = history
+        self.guesses: list[dict[str, Any] | None] = [None] * len(pending)
+        self.batches: list[Batch] = []
+
+    def submit(self, pool: BuildPool) -> None:
+        """Hand the chunk to the workers, with history as if no rule changed a line."""
+        guessing = self.history.copy()
+        jobs = []
+        for index, item in enumerate(self.pending):
+            facts = guessing.facts(item.encounter)
+            self.guesses[index] = facts
+            claim_id = self.claim_ids[index]
+            guessing.add(line_key_rows(claim_id, item.encounter))
+            encounter_json = self.rows[index]["encounter_json"]
+            jobs.append(BuildJob(claim_id, encounter_json, facts, item.issues_json))
+        self.batches = pool.submit(jobs)
+
+    def results(self) -> list[BuiltClaim | None]:
+        """The workers' builds in claim order; None where one must be built here."""
+        if not self.batches:
+            return [None] * len(self.pending)
+        return [built for batch in self.batches for built in batch.results()]
 
 
 @dataclass

@@ -1,0 +1,180 @@
+"""Building newly imported claims, in this process or in worker processes.
+
+An import reads a chunk of claims, stores their encounters, and builds each one
+(rules, segments check, summary, findings, line keys). Builds are independent
+but for one thing: a claim's ``history`` facts include the lines of the same
+patient's earlier claims in the chunk, *as built*. Workers therefore build with
+history worked out from the claims *as received*, and the importer checks each
+guess in claim order against the history the built claims give; a claim whose
+guess was wrong (a rule changed a line of an earlier claim of the same patient)
+is built again here. The stored result is the same as a build in one process.
+
+Workers are forked when this process has a single thread (the command line),
+so they share the loaded rule set; otherwise they start afresh and load the same
+rule folders, and are used only if they load the same rule set version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from claimtui.engine import RuleSet, build_claim, load_rule_set
+from claimtui.model import ClaimStatus, Encounter
+from claimtui.review import claims as claim_ops
+from claimtui.review.history import line_key_rows
+
+MAX_WORKERS = 8
+"""Workers used at most, whatever the number of cores."""
+
+
+@dataclass
+class BuildJob:
+    """One new claim to build: what a worker needs and nothing else."""
+
+    claim_id: int
+    encounter_json: str
+    facts: dict[str, Any]
+    issues_json: str
+
+
+@dataclass
+class BuiltClaim:
+    """The rows a new claim's build gives."""
+
+    status: str
+    summary: dict[str, Any]
+    findings: list[dict[str, Any]]
+    line_keys: list[dict[str, Any]]
+
+
+def build_new(
+    rule_set: RuleSet,
+    today: dt.date | None,
+    claim_id: int,
+    encounter: Encounter,
+    facts: dict[str, Any],
+    issues_json: str,
+) -> BuiltClaim:
+    """Build a new claim as ``claim_ops.build_stored`` would from its rows."""
+    facts = {**facts, "read_errors": claim_ops.read_error_count(issues_json)}
+    result = build_claim(encounter, rule_set, [], today=today, facts=facts)
+    claim_ops.add_read_findings(result, issues_json, [])
+    claim_ops.add_write_findings(result)
+    status = claim_ops.released_status(result.status, approved=False)
+    summary = claim_ops.summary_values(result, [], status)
+    return BuiltClaim(
+        status=status,
+        summary={"claim_id": claim_id, **summary},
+        findings=claim_ops.finding_rows(claim_id, result),
+        line_keys=line_key_rows(claim_id, result.encounter),
+    )
+
+
+def worker_count(configured: int | None) -> int:
+    """How many workers to use: the configured number, else one per core."""
+    if configured is not None:
+        return min(configured, MAX_WORKERS)
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # platforms without CPU affinity
+        cores = os.cpu_count() or 1
+    return min(cores, MAX_WORKERS) if cores > 1 else 0
+
+
+# What a worker process builds with, set once when it starts.
+_worker_rule_set: RuleSet | None = None
+_worker_today: dt.date | None = None
+
+
+def _start_worker(
+    inherited: RuleSet | None,
+    sources: Sequence[Path],
+    version: str,
+    today: dt.date | None,
+) -> None:
+    global _worker_rule_set, _worker_today
+    rule_set = inherited if inherited is not None else load_rule_set(sources)
+    _worker_rule_set = rule_set if rule_set.version == version else None
+    _worker_today = today
+
+
+def _build_jobs(jobs: list[BuildJob]) -> list[BuiltClaim] | None:
+    rule_set = _worker_rule_set
+    if rule_set is None:
+        return None
+    return [
+        build_new(
+            rule_set,
+            _worker_today,
+            job.claim_id,
+            Encounter.model_validate_json(job.encounter_json),
+            job.facts,
+            job.issues_json,
+        )
+        for job in jobs
+    ]
+
+
+@dataclass
+class Batch:
+    """Jobs handed to one worker, and how many there are."""
+
+    future: Future[list[BuiltClaim] | None]
+    count: int
+
+    def results(self) -> list[BuiltClaim | None]:
+        """The builds in job order, or None for each job the worker did not build."""
+        try:
+            built = self.future.result()
+        except Exception:  # a worker that failed leaves its claims to the importer
+            built = None
+        if built is None or len(built) != self.count:
+            return [None] * self.count
+        return list(built)
+
+
+class BuildPool:
+    """Worker processes building chunks of new claims while the importer reads on."""
+
+    def __init__(self, rule_set: RuleSet, today: dt.date | None, workers: int) -> None:
+        self.workers = workers
+        forking = (
+            threading.active_count() == 1
+            and "fork" in multiprocessing.get_all_start_methods()
+        )
+        context = multiprocessing.get_context("fork" if forking else "spawn")
+        inherited = rule_set if forking else None
+        self.executor = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(inherited, tuple(rule_set.sources), rule_set.version, today),
+        )
+
+    def submit(self, jobs: list[BuildJob]) -> list[Batch]:
+        """Start building ``jobs``, split evenly over the workers."""
+        size = -(-len(jobs) // self.workers)
+        return [
+            Batch(
+                self.executor.submit(_build_jobs, jobs[start : start + size]),
+                len(jobs[start : start + size]),
+            )
+            for start in range(0, len(jobs), size)
+        ]
+
+    def close(self) -> None:
+        """Stop the workers; work not started is dropped."""
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+def held(built: BuiltClaim) -> bool:
+    """True when the build holds the claim."""
+    return built.status == ClaimStatus.HELD.value
