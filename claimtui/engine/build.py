@@ -16,6 +16,7 @@ Every value that changes is a ``Change`` in the result and in its rule's trace.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -282,6 +283,10 @@ def _mutates(rule: Rule) -> bool:
     )
 
 
+_TRACE_CACHE_SIZE = 20_000
+"""Traces kept for reuse at most; a rule set in use for weeks stays small."""
+
+
 def _cached_trace(
     rule_set: RuleSet, key: tuple[Any, ...], make: Callable[[], RuleTrace]
 ) -> RuleTrace:
@@ -291,6 +296,8 @@ def _cached_trace(
         return make()
     if trace is None:
         trace = make()
+        if len(rule_set.trace_cache) >= _TRACE_CACHE_SIZE:
+            rule_set.trace_cache.clear()
         rule_set.trace_cache[key] = trace
     assert isinstance(trace, RuleTrace)
     return trace
@@ -370,16 +377,24 @@ def _run_rule(
             findings=findings,
         )
         return trace, claim
-    trace = RuleTrace(
-        rule_id=rule.id,
-        title=rule.title,
-        version=rule.version,
-        outcome="fired",
-        condition=condition,
-        changes=outcome.changes,
-        findings=outcome.findings,
-    )
-    return trace, work
+
+    def fired_trace() -> RuleTrace:
+        return RuleTrace(
+            rule_id=rule.id,
+            title=rule.title,
+            version=rule.version,
+            outcome="fired",
+            condition=condition,
+            changes=outcome.changes,
+            findings=outcome.findings,
+        )
+
+    if outcome.changes:
+        return fired_trace(), work
+    # A rule that only flags fires the same way on many claims of a batch.
+    said = tuple((f.severity, f.message, f.path, f.segment) for f in outcome.findings)
+    key = ("fired", rule.id, rule.version, tuple(parts), said)
+    return _cached_trace(rule_set, key, fired_trace), work
 
 
 def _passed(rule: Rule, index: int) -> RuleTrace:
@@ -482,8 +497,21 @@ def build_claim(
 
     claim = _Claim(work, today or dt.date.today(), rule_set, facts)
     traces = []
+    cache = rule_set.trace_cache
     for rule in rule_set.rules:
-        trace, claim = _run_rule(rule, claim, exemptions.get(rule.id), rule_set)
+        rule_id = rule.id
+        if rule.enabled and not rule.scoped and rule_id not in exemptions:
+            # The common case, kept short: a rule for every claim, found false.
+            index = false_part(rule.condition, claim.context)
+            if index is not None:
+                key = ("false part", rule_id, rule.version, index)
+                trace = cache.get(key)
+                if trace is None:
+                    make = functools.partial(_passed, rule, index)
+                    trace = _cached_trace(rule_set, key, make)
+                traces.append(trace)
+                continue
+        trace, claim = _run_rule(rule, claim, exemptions.get(rule_id), rule_set)
         traces.append(trace)
         findings.extend(trace.findings)
         changes.extend(trace.changes)

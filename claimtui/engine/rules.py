@@ -48,14 +48,12 @@ class Rule:
     """Where and why it was turned off."""
     scoped: bool = field(init=False)
     """False when the scope lets every claim in (no need to match it)."""
+    id: str = field(init=False)
+    """The rule id, e.g. ACC-01."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "scoped", self.scope != Scope())
-
-    @property
-    def id(self) -> str:
-        """The rule id, e.g. ACC-01."""
-        return self.spec.id
+        object.__setattr__(self, "id", self.spec.id)
 
     @property
     def title(self) -> str:
