@@ -141,15 +141,24 @@ class Batch:
         return list(built)
 
 
+def can_fork() -> bool:
+    """True when workers can be forked: one thread here, and a platform with fork.
+
+    A forked worker starts at once with the loaded rule set; a fresh one takes
+    a second or two to import and load the rules.
+    """
+    return (
+        threading.active_count() == 1
+        and "fork" in multiprocessing.get_all_start_methods()
+    )
+
+
 class BuildPool:
     """Worker processes building chunks of new claims while the importer reads on."""
 
     def __init__(self, rule_set: RuleSet, today: dt.date | None, workers: int) -> None:
         self.workers = workers
-        forking = (
-            threading.active_count() == 1
-            and "fork" in multiprocessing.get_all_start_methods()
-        )
+        forking = can_fork()
         context = multiprocessing.get_context("fork" if forking else "spawn")
         inherited = rule_set if forking else None
         self.executor = ProcessPoolExecutor(

@@ -30,7 +30,7 @@ from claimtui.review import claims as claim_ops
 from claimtui.review import queues, search
 from claimtui.review.case import CaseView, case_view, with_edits
 from claimtui.review.config import Config, load_config
-from claimtui.review.history import ChunkHistory, line_key_rows
+from claimtui.review.history import ChunkHistory, line_key_rows, patient_key
 from claimtui.review.limits import pattern_filter
 from claimtui.review.parallel import (
     Batch,
@@ -38,6 +38,7 @@ from claimtui.review.parallel import (
     BuildPool,
     BuiltClaim,
     build_new,
+    can_fork,
     held,
     worker_count,
 )
@@ -885,7 +886,10 @@ class _ClaimStore:
         claim_ids = self._insert_claims(rows)
         history = ChunkHistory(session, [item.encounter for item in pending])
         chunk = _InFlight(pending, claim_ids, rows, history)
-        if full and self.workers and self.pool is None and self.stored:
+        # Fresh (not forked) workers take a while to start, worth it only once
+        # a file has shown it is large.
+        large = self.stored > 0 or can_fork()
+        if full and large and self.workers and self.pool is None:
             self.pool = BuildPool(self.rule_set, self.today, self.workers)
         if self.pool is not None:
             chunk.submit(self.pool)
@@ -906,10 +910,16 @@ class _ClaimStore:
         findings: list[dict[str, Any]] = []
         line_keys: list[dict[str, Any]] = []
         history = chunk.history
+        # Patients with a claim in this chunk whose lines, as built, differ from
+        # what the workers guessed: their later claims' guesses need checking.
+        missed: set[str] = set()
         for index, item in enumerate(chunk.pending):
-            facts = history.facts(item.encounter)
             result = built[index]
-            if result is None or chunk.guesses[index] != facts:
+            facts: dict[str, Any] | None = None
+            if result is None or chunk.patients[index] in missed:
+                facts = history.facts(item.encounter)
+            if result is None or (facts is not None and chunk.guesses[index] != facts):
+                assert facts is not None
                 result = build_new(
                     self.rule_set,
                     self.today,
@@ -918,16 +928,20 @@ class _ClaimStore:
                     facts,
                     item.issues_json,
                 )
+            if result.line_keys != chunk.guessed_lines[index]:
+                missed.add(chunk.patients[index])
             summaries.append(result.summary)
             findings.extend(result.findings)
             history.add(result.line_keys)
             line_keys.extend(result.line_keys)
             self.held += held(result)
         session.execute(_SUMMARY_UPDATE, summaries)
+        # Table inserts, not ORM ones: the ORM's bulk path costs more per row
+        # than building the row did.
         if findings:
-            session.execute(insert(FindingRecord), findings)
+            session.execute(insert(_FINDINGS), findings)
         if line_keys:
-            session.execute(insert(ServiceLineKey), line_keys)
+            session.execute(insert(_LINE_KEYS), line_keys)
         self.stored += len(chunk.pending)
 
     def _insert_claims(self, rows: list[dict[str, Any]]) -> list[int]:
@@ -1013,6 +1027,8 @@ class _InFlight:
         self.rows = rows
         self.history = history
         self.guesses: list[dict[str, Any] | None] = [None] * len(pending)
+        self.guessed_lines: list[list[dict[str, Any]] | None] = [None] * len(pending)
+        self.patients = [""] * len(pending)
         self.batches: list[Batch] = []
 
     def submit(self, pool: BuildPool) -> None:
@@ -1023,7 +1039,10 @@ class _InFlight:
             facts = guessing.facts(item.encounter)
             self.guesses[index] = facts
             claim_id = self.claim_ids[index]
-            guessing.add(line_key_rows(claim_id, item.encounter))
+            rows = line_key_rows(claim_id, item.encounter)
+            self.guessed_lines[index] = rows
+            self.patients[index] = patient_key(item.encounter)
+            guessing.add(rows)
             encounter_json = self.rows[index]["encounter_json"]
             jobs.append(BuildJob(claim_id, encounter_json, facts, item.issues_json))
         self.batches = pool.submit(jobs)
@@ -1055,6 +1074,8 @@ class _Pending:
 
 _ENCOUNTERS = SQLModel.metadata.tables[EncounterRecord.__tablename__]
 _CLAIMS = SQLModel.metadata.tables[ClaimRecord.__tablename__]
+_FINDINGS = SQLModel.metadata.tables[FindingRecord.__tablename__]
+_LINE_KEYS = SQLModel.metadata.tables[ServiceLineKey.__tablename__]
 
 _SUMMARY_UPDATE = (
     update(_CLAIMS)
