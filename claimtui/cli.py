@@ -240,6 +240,26 @@ def cmd_export(ws: Workspace, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(ws: Workspace | None, args: argparse.Namespace) -> int:
+    from claimtui.review.partner import compare_versions, comparison_json, shown
+
+    comparisons = compare_versions(Path(args.ours), Path(args.partner))
+    if args.json:
+        _print_json([comparison_json(item) for item in comparisons])
+        return 0
+    for item in comparisons:
+        count = len(item.differences)
+        status = f"{count} differences" if item.status == "changed" else item.status
+        print(f"{item.patient_control_number}: {status}")
+        for difference in item.differences:
+            where = f" ({difference.segment})" if difference.segment else ""
+            print(
+                f"  {difference.path}{where}: ours {shown(difference.ours)}, "
+                f"partner's {shown(difference.partner)}"
+            )
+    return 0
+
+
 def cmd_audit(ws: Workspace, args: argparse.Namespace) -> int:
     if args.claim is not None:
         ws.claim_detail(args.claim)  # an unknown claim is an error, not silence
@@ -364,6 +384,16 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="ready claims as one 837P file")
     export.add_argument("--out", required=True, metavar="FILE")
     export.set_defaults(handler=cmd_export)
+
+    compare = commands.add_parser(
+        "compare", help="our exported 837P file against the partner's version"
+    )
+    compare.add_argument("ours", metavar="OURS", help="the file claimtui exported")
+    compare.add_argument(
+        "partner", metavar="PARTNER", help="the clearinghouse's version (837P)"
+    )
+    compare.add_argument("--json", action="store_true")
+    compare.set_defaults(handler=cmd_compare, no_workspace=True)
 
     audit = commands.add_parser("audit", help="the audit log")
     audit.add_argument("claim", type=int, nargs="?")

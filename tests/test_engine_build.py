@@ -58,10 +58,12 @@ def test_fired_rule_shows_each_condition_part_and_its_value() -> None:
         True,
         "(not evaluated)",
         "(not evaluated)",
+        "(not evaluated)",
     ]
     assert parts[0] == ConditionPart(
         expression='("AA" in claim.related_causes && blank(claim.accident_state) '
-        "&& blank(claim.accident_country))",
+        "&& !(iso_country(claim.accident_country) "
+        '&& !(claim.accident_country in ["US", "CA"])))',
         value=True,
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,13 @@ def test_shipped_rules_cover_every_required_id() -> None:
         "TF-01",
     }  # fmt: skip
     assert required <= {rule.id for rule in SHIPPED.rules}
+
+
+def test_shipped_rules_cover_the_whole_catalogue() -> None:
+    catalogue = (shipped_rules_dir() / "RULES.md").read_text(encoding="utf-8")
+    ids = set(re.findall(r"^\| ([A-Z]+-[0-9]{2}) \|", catalogue, re.MULTILINE))
+    assert len(ids) == 120
+    assert ids <= {rule.id for rule in SHIPPED.rules}
 
 
 def test_every_shipped_rule_has_a_firing_and_a_quiet_example() -> None:
@@ -238,6 +246,23 @@ def test_override_rescopes_a_rule_by_id(tmp_path: Path) -> None:
     original = SHIPPED.rule("MI-08")
     assert original is not None
     assert trace.version != original.version
+
+
+def test_switched_on_for_one_clearinghouse_ch05_notes_only_its_claims(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path, "o.yaml", "overrides:\n  - id: CH-05\n    enabled: true\n"
+          "    scope: {clearinghouses: [CH01]}\n"
+          "    reason: One billing provider per ST.\n")  # fmt: skip
+    rule_set = load_rule_set([shipped_rules_dir(), tmp_path])
+    outcomes = []
+    for receiver in ("CH01", "CH02"):
+        fragment = {"receiver": {"name": "PARTNER", "identifier": receiver}}
+        built = build_claim(example_encounter(fragment), rule_set, today=TODAY)
+        [trace] = [trace for trace in built.traces if trace.rule_id == "CH-05"]
+        outcomes.append((trace.outcome, [f.severity for f in trace.findings]))
+        assert built.status is ClaimStatus.READY
+    assert outcomes == [("fired", [Severity.INFO]), ("skipped", [])]
 
 
 def test_override_of_unknown_rule_is_an_error(tmp_path: Path) -> None:

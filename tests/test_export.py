@@ -12,7 +12,8 @@ import pytest
 from sqlmodel import Session, select
 
 from claimtui.engine import load_rule_set
-from claimtui.review import ReviewError, Workspace
+from claimtui.review import Config, ReviewError, Workspace
+from claimtui.review.config import InterchangeConfig
 from claimtui.store import ExportBatch
 from claimtui.x12.reader import read_837p
 from claimtui.x12.validate import validate_interchange
@@ -36,6 +37,35 @@ def test_valid_corpus_claims_export_as_one_pyx12_clean_batch(
     assert workspace.count("exported") == len(VALID_837P)
     assert workspace.count("ready") == 0
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
+def test_a_partner_profile_can_take_one_billing_provider_per_transaction_set(
+    database_url: str, corpus: Path, tmp_path: Path
+) -> None:
+    split = InterchangeConfig(one_billing_provider_per_transaction=True)
+    workspace = Workspace.open(
+        database_url, user="tester", config=Config(interchange=split), today=TODAY
+    )
+    for name in VALID_837P:
+        workspace.import_path(corpus / "837p" / name)
+    release_all(workspace)
+    out = tmp_path / "batch.837"
+    report = workspace.export(out)
+    workspace.engine.dispose()
+
+    text = out.read_text(encoding="ascii")
+    sets = text.split("~ST*837*")[1:]
+    providers = [piece.count("~NM1*85*") for piece in sets]
+    assert providers == [1] * len(sets)
+    assert len(sets) == len(
+        {piece.split("~NM1*85*")[1].split("~")[0] for piece in sets}
+    )
+    assert len(sets) > 1
+    assert [piece.count("*20*1~") for piece in sets] == [1] * len(sets)
+    validation = validate_interchange(out.read_bytes())
+    assert validation.ok, validation.findings
+    assert report.claim_count == len(read_837p(out).claims) == len(VALID_837P)
+    assert any("one billing provider" in note for note in report.notes)
 
 
 def test_control_numbers_increase_and_are_never_reused(

@@ -189,6 +189,56 @@ def test_auto_accident_without_state_is_held(rule_set: RuleSet) -> None:
     assert holding(build(encounter, rule_set)) == {"ACC-01"}
 
 
+def test_us_as_the_accident_country_does_not_stand_in_for_the_state(
+    rule_set: RuleSet,
+) -> None:
+    encounter = auto_accident()
+    encounter.claim.accident_state = ""
+    encounter.claim.accident_country = "US"
+    result = build(encounter, rule_set)
+    assert holding(result) == {"ACC-01"}
+    assert result.encounter.claim.accident_country == ""
+
+
+def test_an_accident_abroad_is_sent_with_its_iso_country(rule_set: RuleSet) -> None:
+    encounter = auto_accident()
+    encounter.claim.accident_state = ""
+    encounter.claim.accident_country = "MX"
+    result = build(encounter, rule_set)
+    assert "ACC-01" not in fired(result)
+    [clm] = segments(result.encounter, "CLM")
+    assert clm.elements[10] == "AA::::MX"
+    report = validate_interchange(write_interchange([result.encounter], HEADER))
+    assert report.ok, report.findings
+
+
+def test_an_accident_country_that_is_not_iso_is_held(rule_set: RuleSet) -> None:
+    encounter = auto_accident()
+    encounter.claim.accident_state = ""
+    encounter.claim.accident_country = "MEX"
+    [first, second] = [
+        f for f in build(encounter, rule_set).findings if f.rule_id == "ACC-01"
+    ]
+    assert (first.path, second.path) == (
+        "claim.accident_state",
+        "claim.accident_country",
+    )
+
+
+def test_accident_state_without_aa_is_cleared_and_asks_for_review(
+    rule_set: RuleSet,
+) -> None:
+    encounter = workers_comp()
+    encounter.claim.accident_state = "CA"
+    result = build(encounter, rule_set)
+    [finding] = [f for f in result.findings if f.rule_id == "ACC-01"]
+    assert finding.severity is Severity.WARNING
+    assert finding.segment == "2300 CLM11"
+    assert result.encounter.claim.accident_state == ""
+    [clm] = segments(result.encounter, "CLM")
+    assert clm.elements[10] == "EM"
+
+
 def test_accident_date_after_the_service_date_is_held(rule_set: RuleSet) -> None:
     encounter = auto_accident()
     encounter.claim.accident_date = SERVICE_DAY + dt.timedelta(days=1)

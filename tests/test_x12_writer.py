@@ -28,7 +28,7 @@ from claimtui.x12.writer import (
     render_segment,
     write_interchange,
 )
-from tests.x12_helpers import CORPUS, HEADER, without_parties
+from tests.x12_helpers import CORPUS, HEADER, sample_encounter, without_parties
 
 LFH = "linuxforhealth-x12__837_005010X222A2__"
 VALID_837P = [
@@ -195,3 +195,44 @@ def test_claims_split_into_transactions_by_type() -> None:
     assert text.count("~ST*837*") == 2
     assert "GE*2*7~" in text
     assert validate_interchange(text).ok
+
+
+def transactions(text: str) -> list[list[str]]:
+    """The segments of each ST..SE of ``text``, in order."""
+    sets: list[list[str]] = []
+    for segment in text.split("~"):
+        if segment.startswith("ST*"):
+            sets.append([])
+        if sets and (not sets[-1] or not sets[-1][-1].startswith("SE*")):
+            sets[-1].append(segment)
+    return sets
+
+
+def billing_providers(transaction: list[str]) -> list[str]:
+    """The 2010AA NM1*85 of each 2000A in one transaction set."""
+    return [segment for segment in transaction if segment.startswith("NM1*85*")]
+
+
+def two_billing_providers() -> list[Encounter]:
+    other = sample_encounter(2)
+    other.billing_provider.last_name = "SECOND CLINIC"
+    other.billing_provider.npi = "1245319599"
+    return [sample_encounter(1), other, sample_encounter(3)]
+
+
+def test_billing_providers_share_a_transaction_set_by_default() -> None:
+    [transaction] = transactions(write_interchange(two_billing_providers(), HEADER))
+    assert len(billing_providers(transaction)) == 2
+
+
+def test_one_billing_provider_per_transaction_set_on_request() -> None:
+    text = write_interchange(
+        two_billing_providers(), HEADER, one_billing_provider_per_transaction=True
+    )
+    sets = transactions(text)
+    assert [len(billing_providers(t)) for t in sets] == [1, 1]
+    assert [sum(s.startswith("CLM*") for s in t) for t in sets] == [2, 1]
+    assert [t[0].split("*")[2] for t in sets] == ["000070001", "000070002"]
+    assert "GE*2*7~" in text
+    report = validate_interchange(text)
+    assert report.ok, report.findings

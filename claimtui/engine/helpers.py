@@ -14,6 +14,8 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from iso3166 import countries_by_alpha2
+
 from claimtui.engine.codesets import icd10_billable, icd10_known, zip_known, zip_state
 
 _NPI = re.compile(r"[0-9]{10}")
@@ -217,6 +219,131 @@ def state_or_province(value: str) -> bool:
     return value in US_STATES or value in CANADIAN_PROVINCES
 
 
+def iso_country(value: str) -> bool:
+    """True for an ISO 3166-1 alpha-2 country code in capitals (CLM11-5, N404).
+
+    The list is the ``iso3166`` package's: the officially assigned codes plus
+    XK (Kosovo), which payers and clearinghouses use in the same way.
+    """
+    return isinstance(value, str) and value in countries_by_alpha2
+
+
+MODIFIER_ACTIONS = ("inject", "require", "forbid", "warn")
+"""What a row of table modifier-requirements asks for its modifier (MOD-08)."""
+
+_MODIFIER = re.compile(r"[A-Z0-9]{2}")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _cell(row: dict[str, Any], column: str) -> str:
+    value = row.get(column, "")
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _valid_date(text: str) -> bool:
+    if not _ISO_DATE.fullmatch(text):
+        return False
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def modifier_row_valid(row: dict[str, Any]) -> bool:
+    """True when a row of table modifier-requirements can be applied.
+
+    It needs a payer id (``*`` for any payer), a two-character modifier, an
+    action from ``MODIFIER_ACTIONS`` and, where given, ISO dates.
+    """
+    if not isinstance(row, dict):
+        return False
+    dates = [_cell(row, "effective_from"), _cell(row, "effective_to")]
+    return (
+        bool(_cell(row, "payer_id"))
+        and _MODIFIER.fullmatch(_cell(row, "modifier")) is not None
+        and _cell(row, "action") in MODIFIER_ACTIONS
+        and all(not date or _valid_date(date) for date in dates)
+    )
+
+
+def _rendering(line: dict[str, Any], *providers: Any) -> dict[str, Any]:
+    """The provider who rendered ``line``: 2420A, else 2310B, else 2010AA."""
+    for provider in (line.get("rendering_provider"), *providers):
+        if isinstance(provider, dict):
+            return provider
+    return {}
+
+
+def _row_applies(row: dict[str, Any], facts: dict[str, str]) -> bool:
+    payer = _cell(row, "payer_id")
+    if payer not in ("*", facts["payer_id"]) or not modifier_row_valid(row):
+        return False
+    for column in ("claim_filing_code", "state", "rendering_npi"):
+        wanted = _cell(row, column).upper()
+        if wanted and wanted != facts[column].upper():
+            return False
+    for column in ("procedure_code", "taxonomy"):
+        pattern = _cell(row, column)
+        if pattern and not code_in(facts[column], [pattern]):
+            return False
+    start, end = _cell(row, "effective_from"), _cell(row, "effective_to")
+    day = facts["service_date"]
+    if (start or end) and not day:
+        return False
+    return (not start or day >= start) and (not end or day <= end)
+
+
+def modifiers_due(
+    rows: list[Any],
+    payer: Any,
+    subscriber: Any,
+    line: Any,
+    rendering_provider: Any,
+    billing_provider: Any,
+) -> list[str]:
+    """The modifiers that rows of table modifier-requirements still ask of a line.
+
+    A row applies to the line when its payer id is the claim's (or ``*``),
+    and each of its other filled columns matches: claim_filing_code (SBR09),
+    state (the billing provider's, 2010AA N402), procedure_code (a code,
+    ``H00*`` prefix or range), taxonomy and rendering_npi (of the line's
+    rendering provider: 2420A, else 2310B, else the billing provider), and
+    the line's service date lies within effective_from..effective_to. An
+    applying row is due when its modifier is missing from the line (inject,
+    require, warn) or present on it (forbid). Invalid rows never apply.
+
+    ``payer``, ``subscriber``, ``line`` and the providers are the maps a
+    condition sees (null where absent); the result lists each due modifier
+    once, in row order.
+    """
+    if not isinstance(line, dict):
+        return []
+    provider = _rendering(line, rendering_provider, billing_provider)
+    billing = billing_provider if isinstance(billing_provider, dict) else {}
+    address = billing.get("address")
+    facts = {
+        "payer_id": _cell(payer, "payer_id") if isinstance(payer, dict) else "",
+        "claim_filing_code": _cell(subscriber, "claim_filing_code")
+        if isinstance(subscriber, dict)
+        else "",
+        "state": _cell(address, "state") if isinstance(address, dict) else "",
+        "rendering_npi": _cell(provider, "npi"),
+        "taxonomy": _cell(provider, "taxonomy"),
+        "procedure_code": _cell(line, "procedure_code"),
+        "service_date": _cell(line, "service_date"),
+    }
+    present = set(line.get("modifiers") or [])
+    due: dict[str, None] = {}
+    for row in rows:
+        if not isinstance(row, dict) or not _row_applies(row, facts):
+            continue
+        modifier = _cell(row, "modifier")
+        if (modifier in present) == (_cell(row, "action") == "forbid"):
+            due[modifier] = None
+    return list(due)
+
+
 def jurisdiction(case_jurisdiction: str, billing_address: Any) -> str:
     """The state whose Workers' Comp law applies, for state packs to test.
 
@@ -272,6 +399,9 @@ HELPERS: dict[str, Callable[..., Any]] = {
     "year_start": year_start,
     "us_state": us_state,
     "state_or_province": state_or_province,
+    "iso_country": iso_country,
+    "modifier_row_valid": modifier_row_valid,
+    "modifiers_due": modifiers_due,
     "jurisdiction": jurisdiction,
     "code_in": code_in,
     "icd10_known": icd10_known,

@@ -12,6 +12,7 @@ The file is TOML at ``<user config dir>/claimtui/config.toml`` (or the path in
     sender_qualifier = "ZZ"
     receiver_qualifier = "ZZ"
     usage = "P"                            # P production; T test (default)
+    one_billing_provider_per_transaction = false  # true: one 2000A per ST (CH-05)
 
     [submitter]                            # 1000A
     name = "EXAMPLE BILLING"
@@ -60,6 +61,13 @@ class InterchangeConfig(_Section):
         pattern="^[PT]$",
         description="T test (the default, so nothing is sent as production by "
         "accident) or P production (ISA15).",
+    )
+    one_billing_provider_per_transaction: bool = Field(
+        False,
+        description="true writes each billing provider (2000A) in transaction "
+        "sets (ST-SE) of its own, for clearinghouses that take one billing "
+        "provider per transaction set; false (the default) groups every billing "
+        "provider of a claim type in one set (rule CH-05).",
     )
 
 

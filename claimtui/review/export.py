@@ -206,12 +206,20 @@ def _private_file(out: Path) -> Path:
 
 
 def _write(
-    partial: Path, encounters: Iterator[Encounter], header: InterchangeHeader
+    partial: Path,
+    encounters: Iterator[Encounter],
+    header: InterchangeHeader,
+    one_billing_provider_per_transaction: bool = False,
 ) -> str:
     """Write the interchange to ``partial``; returns its SHA-256 hex digest."""
     digest = hashlib.sha256()
+    pieces = iter_interchange(
+        encounters,
+        header,
+        one_billing_provider_per_transaction=one_billing_provider_per_transaction,
+    )
     with partial.open("w", encoding="ascii", newline="") as stream:
-        for piece in iter_interchange(encounters, header):
+        for piece in pieces:
             stream.write(piece)
             digest.update(piece.encode("ascii"))
     return digest.hexdigest()
@@ -301,10 +309,12 @@ def export_ready(
         interchange = _next_number(session, "interchange")
         group = _next_number(session, "group")
         header = _header(workspace, first, interchange, group)
+        config = workspace.config.interchange
         partial = _private_file(out)
         try:
             try:
-                digest = _write(partial, itertools.chain([first], ready), header)
+                split = config.one_billing_provider_per_transaction
+                digest = _write(partial, itertools.chain([first], ready), header, split)
             except X12WriteError as error:
                 raise _write_refusal(error, kept) from None
             report = validate_file(partial)
@@ -328,6 +338,11 @@ def export_ready(
         finally:
             partial.unlink(missing_ok=True)
     log.info("exported %s claims as interchange %s", len(kept), interchange)
+    if workspace.config.interchange.one_billing_provider_per_transaction:
+        notes.append(
+            "written with one billing provider (2000A) per transaction set "
+            "(ST-SE), as [interchange] one_billing_provider_per_transaction asks"
+        )
     if header.usage_indicator == "T":
         notes.append(
             'marked as test data (ISA15 T); set usage = "P" under [interchange] '

@@ -4,9 +4,10 @@ Output rules: a fixed-width ISA with ISA11 ``^`` and ISA16 ``:``, the terminator
 ``~`` and no newlines (pyx12 and clearinghouses read one long line; nothing is
 gained by a newline after ``~``). One GS; one ST per at most 5000 claims and per
 BHT06 transaction type; one 2000A per distinct billing provider (with its pay-to
-address) inside an ST; one 2000B per claim, with a 2000C when the encounter has a
-patient. Control numbers are derived from the header, so the same encounters and
-header always give byte-identical output.
+address) inside an ST, or one ST per billing provider for partners that take no
+more (``one_billing_provider_per_transaction``); one 2000B per claim, with a 2000C
+when the encounter has a patient. Control numbers are derived from the header, so
+the same encounters and header always give byte-identical output.
 
 Only what the encounter holds is sent: empty values stay empty and nothing is
 made up. A value that contains a delimiter or a control character cannot be
@@ -1145,6 +1146,7 @@ def write_interchange(
     header: InterchangeHeader,
     *,
     claims_per_transaction: int = MAX_CLAIMS_PER_TRANSACTION,
+    one_billing_provider_per_transaction: bool = False,
 ) -> str:
     """One ISA/GS interchange holding every encounter, as X12 text.
 
@@ -1154,7 +1156,10 @@ def write_interchange(
         X12WriteError: as ``iter_interchange``.
     """
     pieces = iter_interchange(
-        encounters, header, claims_per_transaction=claims_per_transaction
+        encounters,
+        header,
+        claims_per_transaction=claims_per_transaction,
+        one_billing_provider_per_transaction=one_billing_provider_per_transaction,
     )
     return "".join(pieces)
 
@@ -1164,6 +1169,7 @@ def iter_interchange(
     header: InterchangeHeader,
     *,
     claims_per_transaction: int = MAX_CLAIMS_PER_TRANSACTION,
+    one_billing_provider_per_transaction: bool = False,
 ) -> Iterator[str]:
     """One ISA/GS interchange holding every encounter, as pieces of X12 text.
 
@@ -1173,6 +1179,11 @@ def iter_interchange(
     encounters run out. Joined, the pieces are the whole interchange; nothing
     about the claims is kept besides that text, so memory does not grow with
     the batch.
+
+    With ``one_billing_provider_per_transaction`` each billing provider (each
+    distinct 2000A) gets transaction sets of its own, for clearinghouses that
+    take one 2000A per ST-SE; one unfinished set per billing provider and
+    BHT06 type is held then.
 
     Raises:
         X12WriteError: no encounters, a header field that does not fit, or a value
@@ -1185,21 +1196,23 @@ def iter_interchange(
             f"claims_per_transaction must be 1 to {MAX_CLAIMS_PER_TRANSACTION}"
         )
     _check_header(header)
-    open_sets: dict[str, _OpenTransaction] = {}
+    open_sets: dict[tuple[str, str], _OpenTransaction] = {}
     transaction_count = 0
     place = 0
     for place, encounter in enumerate(encounters, start=1):
         if place == 1:
             yield _isa(header) + _TERMINATOR + _text_of([_gs(header)])
         kind = encounter.transaction_type
-        open_set = open_sets.setdefault(kind, _OpenTransaction(kind))
-        open_set.add(_written_claim(encounter, place))
+        written = _written_claim(encounter, place)
+        key = (kind, written[0] if one_billing_provider_per_transaction else "")
+        open_set = open_sets.setdefault(key, _OpenTransaction(kind))
+        open_set.add(written)
         if open_set.claim_count == claims_per_transaction:
             transaction_count += 1
             yield from _close(open_set, transaction_count, header)
             # A new set takes the old one's place, so sets of one type stay
             # together as far as they can.
-            open_sets[kind] = _OpenTransaction(kind)
+            open_sets[key] = _OpenTransaction(kind)
     if place == 0:
         raise X12WriteError("there are no claims to write")
     for open_set in open_sets.values():
