@@ -3,6 +3,7 @@
 Not collected by pytest (the file name does not start with ``test_``). Run::
 
     python tests/benchmark_rules.py [--claims 10000] [--no-pyx12] [--profile]
+                                    [--workers N]
 
 It generates an 837P file with ``../shared/tools/gen837.py`` (fictional data),
 then measures, in one run:
@@ -33,6 +34,7 @@ sys.path.insert(0, str(REPO))
 from claimtui.engine import build as build_module  # noqa: E402
 from claimtui.engine import build_claim, load_rule_set, shipped_rules_dir  # noqa: E402
 from claimtui.review import Config, Workspace  # noqa: E402
+from claimtui.review.parallel import worker_count  # noqa: E402
 from claimtui.store import open_engine  # noqa: E402
 from claimtui.x12.reader import read_837p  # noqa: E402
 
@@ -82,6 +84,12 @@ def main() -> int:
     parser.add_argument("--claims", type=int, default=10_000)
     parser.add_argument("--no-pyx12", action="store_true")
     parser.add_argument("--profile", action="store_true", help="ten slowest rules")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="import worker processes (default: one per core, as the config does)",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as temp:
@@ -113,13 +121,15 @@ def main() -> int:
             open_engine(f"sqlite:///{folder / 'bench.sqlite'}"),
             rule_set,
             "bench",
-            Config(),
+            Config(import_workers=args.workers),
             TODAY,
         )
+        workers = worker_count(args.workers)
         started = time.perf_counter()
         report = workspace.import_path(path)
         import_seconds = time.perf_counter() - started
         timed("import (read, rules, build, store)", import_seconds, report.imported)
+        print(f"  with {workers} worker process(es) building claims")
 
         if not args.no_pyx12:
             from claimtui.x12.validate import validate_interchange
