@@ -839,11 +839,16 @@ class _ClaimStore:
     def flush(self) -> None:
         if not self.pending:
             return
-        session = self.session
         pending = self._without_repeats(self.pending)
         self.pending = []
         if not pending:
             return
+        self._store(pending)
+        self.stored += len(pending)
+
+    def _store(self, pending: list[_Pending]) -> None:
+        """Build the chunk's claims and write their rows."""
+        session = self.session
         claim_ids = self._insert_claims(pending)
         history = ChunkHistory(session, [item.encounter for item in pending])
         summaries: list[dict[str, Any]] = []
@@ -861,10 +866,9 @@ class _ClaimStore:
             self.held += status == ClaimStatus.HELD.value
         session.execute(_SUMMARY_UPDATE, summaries)
         if findings:
-            session.execute(insert(FindingRecord), findings)
+            session.execute(insert(_FINDINGS), findings)
         if line_keys:
-            session.execute(insert(ServiceLineKey), line_keys)
-        self.stored += len(pending)
+            session.execute(insert(_LINE_KEYS), line_keys)
 
     def _insert_claims(self, pending: list[_Pending]) -> list[int]:
         """Insert the chunk's encounters and claim rows; return the claim ids.
@@ -964,8 +968,12 @@ class _Pending:
         return self.ingested.encounter
 
 
+# Core tables, not the ORM classes: an ORM bulk insert does per-row work that
+# a plain executemany of the same rows does not.
 _ENCOUNTERS = SQLModel.metadata.tables[EncounterRecord.__tablename__]
 _CLAIMS = SQLModel.metadata.tables[ClaimRecord.__tablename__]
+_FINDINGS = SQLModel.metadata.tables[FindingRecord.__tablename__]
+_LINE_KEYS = SQLModel.metadata.tables[ServiceLineKey.__tablename__]
 
 _SUMMARY_UPDATE = (
     update(_CLAIMS)
