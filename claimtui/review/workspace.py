@@ -21,7 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import Engine, bindparam, insert, update
 from sqlmodel import Session, SQLModel, col, select
 
@@ -948,7 +948,7 @@ class _ClaimStore:
             "position": ingested.position,
             "raw_format": ingested.raw_format,
             "raw": ingested.raw,
-            "encounter_json": ingested.encounter.model_dump_json(),
+            "encounter_json": item.encounter_json,
             "read_issues_json": item.issues_json,
         }
 
@@ -958,13 +958,15 @@ class _Pending:
     """A claim waiting in a chunk, with what is worked out about it once."""
 
     ingested: IngestedClaim
+    encounter_json: str
     fingerprint: str
     issues_json: str
 
     @classmethod
     def of(cls, ingested: IngestedClaim) -> _Pending:
-        fingerprint = claim_fingerprint(ingested.encounter)
-        return cls(ingested, fingerprint, claim_ops.issues_json(ingested.issues))
+        encounter_json, fingerprint = stored_json(ingested.encounter)
+        issues = claim_ops.issues_json(ingested.issues)
+        return cls(ingested, encounter_json, fingerprint, issues)
 
     @property
     def encounter(self) -> Encounter:
@@ -1005,10 +1007,38 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+_PARTIES = ("submitter", "receiver")
+"""The envelope parties, the fields right after ``transaction_type``."""
+
+
 def claim_fingerprint(encounter: Encounter) -> str:
     """A hash of what the claim says, leaving out who sent and received the file."""
-    content = encounter.model_dump_json(exclude={"submitter", "receiver"})
+    content = encounter.model_dump_json(exclude=set(_PARTIES))
     return hashlib.sha256(content.encode()).hexdigest()
+
+
+def stored_json(encounter: Encounter) -> tuple[str, str]:
+    """The encounter's JSON as stored, and its ``claim_fingerprint``.
+
+    Both come from one serialisation: the fingerprint's JSON is the stored JSON
+    without the parties, cut out where they stand. (``,"submitter":`` cannot
+    occur inside a JSON string, whose quotes are escaped, so the first one is
+    the field.) Should the parties not stand there, the fingerprint is
+    serialised on its own.
+    """
+    text = encounter.model_dump_json()
+    parties = "".join(
+        f',"{name}":{_json_or_null(getattr(encounter, name))}' for name in _PARTIES
+    )
+    start = text.find(f',"{_PARTIES[0]}":')
+    if start < 0 or not text.startswith(parties, start):
+        return text, claim_fingerprint(encounter)
+    content = text[:start] + text[start + len(parties) :]
+    return text, hashlib.sha256(content.encode()).hexdigest()
+
+
+def _json_or_null(model: BaseModel | None) -> str:
+    return "null" if model is None else model.model_dump_json()
 
 
 def _file_digest(path: Path) -> str:
