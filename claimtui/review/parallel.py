@@ -17,11 +17,13 @@ rule folders, and are used only if they load the same rule set version.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import multiprocessing
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -78,6 +80,25 @@ def build_new(
     )
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a chunk is built and stored.
+
+    A chunk's builds allocate many objects that live until its rows are written,
+    and the collector would trace them, and every claim read but not stored yet,
+    again and again for next to nothing: builds leave almost no reference
+    cycles, and what they leave is collected once the chunk is done.
+    """
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
 def worker_count(configured: int | None) -> int:
     """How many workers to use: the configured number, else one per core."""
     if configured is not None:
@@ -110,17 +131,18 @@ def _build_jobs(jobs: list[BuildJob]) -> list[BuiltClaim] | None:
     rule_set = _worker_rule_set
     if rule_set is None:
         return None
-    return [
-        build_new(
-            rule_set,
-            _worker_today,
-            job.claim_id,
-            Encounter.model_validate_json(job.encounter_json),
-            job.facts,
-            job.issues_json,
-        )
-        for job in jobs
-    ]
+    with collector_paused():
+        return [
+            build_new(
+                rule_set,
+                _worker_today,
+                job.claim_id,
+                Encounter.model_validate_json(job.encounter_json),
+                job.facts,
+                job.issues_json,
+            )
+            for job in jobs
+        ]
 
 
 @dataclass

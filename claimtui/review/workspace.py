@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import Engine, bindparam, insert, update
 from sqlmodel import Session, SQLModel, col, select
 
@@ -39,6 +39,7 @@ from claimtui.review.parallel import (
     BuiltClaim,
     build_new,
     can_fork,
+    collector_paused,
     held,
     worker_count,
 )
@@ -904,6 +905,10 @@ class _ClaimStore:
 
     def _store(self, chunk: _InFlight) -> None:
         """Insert the chunk's builds, building here whatever workers did not."""
+        with collector_paused():
+            self._store_built(chunk)
+
+    def _store_built(self, chunk: _InFlight) -> None:
         session = self.session
         built = chunk.results()
         summaries: list[dict[str, Any]] = []
@@ -1007,7 +1012,7 @@ class _ClaimStore:
             "position": ingested.position,
             "raw_format": ingested.raw_format,
             "raw": ingested.raw,
-            "encounter_json": ingested.encounter.model_dump_json(),
+            "encounter_json": item.encounter_json,
             "read_issues_json": item.issues_json,
         }
 
@@ -1059,19 +1064,23 @@ class _Pending:
     """A claim waiting in a chunk, with what is worked out about it once."""
 
     ingested: IngestedClaim
+    encounter_json: str
     fingerprint: str
     issues_json: str
 
     @classmethod
     def of(cls, ingested: IngestedClaim) -> _Pending:
-        fingerprint = claim_fingerprint(ingested.encounter)
-        return cls(ingested, fingerprint, claim_ops.issues_json(ingested.issues))
+        encounter_json, fingerprint = stored_json(ingested.encounter)
+        issues = claim_ops.issues_json(ingested.issues)
+        return cls(ingested, encounter_json, fingerprint, issues)
 
     @property
     def encounter(self) -> Encounter:
         return self.ingested.encounter
 
 
+# Core tables, not the ORM classes: an ORM bulk insert does per-row work that
+# a plain executemany of the same rows does not.
 _ENCOUNTERS = SQLModel.metadata.tables[EncounterRecord.__tablename__]
 _CLAIMS = SQLModel.metadata.tables[ClaimRecord.__tablename__]
 _FINDINGS = SQLModel.metadata.tables[FindingRecord.__tablename__]
@@ -1085,10 +1094,38 @@ _SUMMARY_UPDATE = (
 """Fills in a new claim row's summary once its build is done (executemany)."""
 
 
+_PARTIES = ("submitter", "receiver")
+"""The envelope parties, the fields right after ``transaction_type``."""
+
+
 def claim_fingerprint(encounter: Encounter) -> str:
     """A hash of what the claim says, leaving out who sent and received the file."""
-    content = encounter.model_dump_json(exclude={"submitter", "receiver"})
+    content = encounter.model_dump_json(exclude=set(_PARTIES))
     return hashlib.sha256(content.encode()).hexdigest()
+
+
+def stored_json(encounter: Encounter) -> tuple[str, str]:
+    """The encounter's JSON as stored, and its ``claim_fingerprint``.
+
+    Both come from one serialisation: the fingerprint's JSON is the stored JSON
+    without the parties, cut out where they stand. (``,"submitter":`` cannot
+    occur inside a JSON string, whose quotes are escaped, so the first one is
+    the field.) Should the parties not stand there, the fingerprint is
+    serialised on its own.
+    """
+    text = encounter.model_dump_json()
+    parties = "".join(
+        f',"{name}":{_json_or_null(getattr(encounter, name))}' for name in _PARTIES
+    )
+    start = text.find(f',"{_PARTIES[0]}":')
+    if start < 0 or not text.startswith(parties, start):
+        return text, claim_fingerprint(encounter)
+    content = text[:start] + text[start + len(parties) :]
+    return text, hashlib.sha256(content.encode()).hexdigest()
+
+
+def _json_or_null(model: BaseModel | None) -> str:
+    return "null" if model is None else model.model_dump_json()
 
 
 def _file_digest(path: Path) -> str:

@@ -34,6 +34,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from pydantic import BaseModel
+
 from claimtui.model.encounter import (
     Address,
     Adjustment,
@@ -58,6 +60,14 @@ from claimtui.x12.tokenizer import DEFAULT_DELIMITERS, Delimiters
 
 VERSION = "005010X222A1"
 MAX_CLAIMS_PER_TRANSACTION = 5000
+# How many of each repeated value its segment holds; more cannot be written.
+# ``plainly_sendable`` checks the same limits without building segments, so a
+# new refusal in the builders belongs there too.
+_MAX_RELATED_CAUSES = 3  # CLM11-1..3
+_MAX_DIAGNOSES = 12  # HI01..12
+_MAX_LINES = 50  # 2400 loops
+_MAX_POINTERS = 4  # SV107-1..4
+_MAX_MODIFIERS = 4  # SV101-3..6, SVD03-3..6
 _FORBIDDEN = frozenset("*:^~\r\n\t\x00")
 # The X12 basic and extended character sets are printable ASCII; anything else
 # (accented letters, control characters) is refused rather than transliterated.
@@ -453,10 +463,10 @@ def _procedure(
     mods = [
         (value, f"{path}.modifiers[{index}]") for index, value in enumerate(modifiers)
     ]
-    if len(mods) > 4:
+    if len(mods) > _MAX_MODIFIERS:
         raise X12WriteError(f"{path}.modifiers has more than four modifiers")
     if description:
-        mods.extend([_EMPTY] * (4 - len(mods)))
+        mods.extend([_EMPTY] * (_MAX_MODIFIERS - len(mods)))
     return [*parts, *mods, (description, f"{path}.description")]
 
 
@@ -657,10 +667,10 @@ def _claim(encounter: Encounter) -> list[OutSegment]:
         (cause, f"{c}related_causes[{index}]")
         for index, cause in enumerate(claim.related_causes)
     ]
-    if len(causes) > 3:
+    if len(causes) > _MAX_RELATED_CAUSES:
         raise X12WriteError("claim.related_causes has more than three causes")
     if claim.accident_state or claim.accident_country:
-        causes.extend([_EMPTY] * (3 - len(causes)))
+        causes.extend([_EMPTY] * (_MAX_RELATED_CAUSES - len(causes)))
     causes.append(_text(claim.accident_state, c + "accident_state"))
     causes.append(_text(claim.accident_country, c + "accident_country"))
     segments = [
@@ -807,7 +817,7 @@ def _diagnoses(encounter: Encounter) -> list[OutSegment]:
     diagnoses = encounter.claim.diagnoses
     if not diagnoses:
         return []
-    if len(diagnoses) > 12:
+    if len(diagnoses) > _MAX_DIAGNOSES:
         raise X12WriteError("claim.diagnoses has more than 12 codes; HI holds 12")
     composites: list[Element] = [
         [
@@ -941,7 +951,7 @@ def _coverage(coverage: OtherCoverage, path: str) -> list[OutSegment]:
 
 def _lines(encounter: Encounter) -> list[OutSegment]:
     segments: list[OutSegment] = []
-    if len(encounter.service_lines) > 50:
+    if len(encounter.service_lines) > _MAX_LINES:
         raise X12WriteError("service_lines has more than 50 lines")
     for index, line in enumerate(encounter.service_lines):
         segments.extend(_line(line, index))
@@ -955,7 +965,7 @@ def _line(line: ServiceLine, index: int) -> list[OutSegment]:
         _number(pointer, f"{p}diagnosis_pointers[{position}]")
         for position, pointer in enumerate(line.diagnosis_pointers)
     ]
-    if len(pointers) > 4:
+    if len(pointers) > _MAX_POINTERS:
         raise X12WriteError(f"{p}diagnosis_pointers has more than four pointers")
     procedure = _procedure(
         line.procedure_qualifier,
@@ -1133,12 +1143,103 @@ def unsendable(encounter: Encounter) -> str | None:
 
     The check the writer makes at export, made early so a claim holding such a
     value is held with a finding instead of failing the claim view or a batch.
+    A claim that is plainly sendable (``plainly_sendable``) is not built: that
+    is nearly every claim, and building its segments costs far more than the
+    look at its values. Any other claim is built, so the reason given is the
+    writer's own, naming the first field it refuses.
     """
+    if plainly_sendable(encounter):
+        return None
     try:
         claim_segments(encounter)
     except X12WriteError as error:
         return str(error)
     return None
+
+
+_NUMBER_DIGITS = 64
+"""A number of at most this many digits, between 10**-64 and 10**64, is written
+as a short run of digits, '.' and '-'; others are left to the writer to try."""
+_NUMBER_BOUND: int = 10**_NUMBER_DIGITS
+
+
+def plainly_sendable(encounter: Encounter) -> bool:
+    """True when ``claim_segments`` cannot refuse the claim; no segment is built.
+
+    It is proved from the values alone: every text anywhere in the encounter
+    (sent or not) has only characters ``_check`` lets through, every other value
+    is of a kind whose written form always passes, and no repeated value has
+    more items than its segment holds. False does not mean the claim cannot be
+    sent, only that its segments must be built to know (a refused character in
+    a field the claim's loops do not send, an unknown kind of value).
+    """
+    if not _within_limits(encounter):
+        return False
+    texts: list[str] = []
+    if not _gather_texts(encounter, texts):
+        return False
+    return _UNSENDABLE.search("".join(texts)) is None
+
+
+def _within_limits(encounter: Encounter) -> bool:
+    """True when no repeated value has more items than the writer can send."""
+    claim = encounter.claim
+    if (
+        len(claim.related_causes) > _MAX_RELATED_CAUSES
+        or len(claim.diagnoses) > _MAX_DIAGNOSES
+        or len(encounter.service_lines) > _MAX_LINES
+    ):
+        return False
+    for line in encounter.service_lines:
+        if (
+            len(line.diagnosis_pointers) > _MAX_POINTERS
+            or len(line.modifiers) > _MAX_MODIFIERS
+        ):
+            return False
+        for adjudication in line.adjudications:
+            if len(adjudication.modifiers) > _MAX_MODIFIERS:
+                return False
+    return True
+
+
+def _gather_texts(model: BaseModel, texts: list[str]) -> bool:
+    """Add every text under ``model`` to ``texts``; False on a value of a kind not
+    known to be written plainly (the caller then builds the segments)."""
+    for value in model.__dict__.values():
+        if isinstance(value, str):  # enums such as EntityType are sent as text
+            texts.append(value)
+        elif value is None or type(value) in _SAFE_KINDS:
+            continue
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, str):
+                    texts.append(item)
+                elif not _gather_other(item, texts):
+                    return False
+        elif not _gather_other(value, texts):
+            return False
+    return True
+
+
+_SAFE_KINDS = frozenset({bool, dt.date})
+"""Sent as a constant (Y, N, ...) or as CCYYMMDD."""
+
+
+def _gather_other(value: object, texts: list[str]) -> bool:
+    if isinstance(value, BaseModel):
+        return _gather_texts(value, texts)
+    if isinstance(value, int | Decimal) and type(value) in (int, Decimal):
+        return _short_number(value)
+    return False
+
+
+def _short_number(value: int | Decimal) -> bool:
+    """True when the number's written form is short digits (see _NUMBER_DIGITS)."""
+    if isinstance(value, int):
+        return -_NUMBER_BOUND < value < _NUMBER_BOUND
+    if not value.is_finite() or abs(value.adjusted()) > _NUMBER_DIGITS:
+        return False
+    return len(value.as_tuple().digits) <= _NUMBER_DIGITS
 
 
 def write_interchange(
