@@ -22,7 +22,6 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
-from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import insert
@@ -63,18 +62,37 @@ def _window(encounter: Encounter) -> tuple[dt.date, dt.date] | None:
     return min(dates) - dt.timedelta(days=HISTORY_DAYS), max(dates)
 
 
-def _fact(row: Any) -> dict[str, Any]:
+_FACT_COLUMNS = (
+    "claim_id",
+    "service_date",
+    "procedure_code",
+    "modifiers",
+    "provider_npi",
+    "patient_control_number",
+    "frequency_code",
+    "charge",
+    "units",
+)
+
+
+def _fact(row: ServiceLineKey) -> dict[str, Any]:
     """A stored line key as one entry of ``facts.history``."""
+    return _fact_of({name: getattr(row, name) for name in _FACT_COLUMNS})
+
+
+def _fact_of(values: Any) -> dict[str, Any]:
+    """A line key's column values as one entry of ``facts.history``."""
+    service_date = values["service_date"]
     return {
-        "claim_id": row.claim_id,
-        "service_date": row.service_date.isoformat() if row.service_date else None,
-        "procedure_code": row.procedure_code,
-        "modifiers": row.modifiers.split(),
-        "provider_npi": row.provider_npi,
-        "patient_control_number": row.patient_control_number,
-        "frequency_code": row.frequency_code,
-        "charge": float(row.charge),
-        "units": float(row.units),
+        "claim_id": values["claim_id"],
+        "service_date": service_date.isoformat() if service_date else None,
+        "procedure_code": values["procedure_code"],
+        "modifiers": values["modifiers"].split(),
+        "provider_npi": values["provider_npi"],
+        "patient_control_number": values["patient_control_number"],
+        "frequency_code": values["frequency_code"],
+        "charge": float(values["charge"]),
+        "units": float(values["units"]),
     }
 
 
@@ -184,4 +202,4 @@ class ChunkHistory:
     def add(self, rows: Sequence[dict[str, Any]]) -> None:
         """Make a just-built claim's line keys history for the claims after it."""
         for row in rows:
-            self.lines[row["patient_key"]].append(_fact(SimpleNamespace(**row)))
+            self.lines[row["patient_key"]].append(_fact_of(row))
