@@ -79,11 +79,21 @@ class _Claim:
         facts: Mapping[str, Any] | None,
     ) -> None:
         self.encounter = encounter
+        self.owned = False
+        """False while the encounter may be shared (the received one, or the
+        one of the claim this was forked from)."""
         self.today = today
         self.keep = rule_set.identifiers
         self.functions = rule_set.functions
         self.facts = facts
         self.refresh()
+
+    def own(self) -> Encounter:
+        """The encounter, copied first if it is still shared."""
+        if not self.owned:
+            self.encounter = _copy(self.encounter)
+            self.owned = True
+        return self.encounter
 
     def refresh(self) -> None:
         """Rebuild the CEL view after the encounter changed."""
@@ -94,9 +104,14 @@ class _Claim:
         self.scope = ClaimScope.of(self.encounter)
 
     def fork(self) -> _Claim:
-        """A copy to run actions on, adopted only if all of them succeed."""
+        """A twin to run actions on, adopted only if all of them succeed.
+
+        It shares the encounter until an action is about to change it
+        (``own``): a rule that fires but changes nothing costs no copy.
+        """
         twin = _Claim.__new__(_Claim)
-        twin.encounter = _copy(self.encounter)
+        twin.encounter = self.encounter
+        twin.owned = False
         twin.today, twin.keep = self.today, self.keep
         twin.functions, twin.facts = self.functions, self.facts
         twin.activation, twin.context = self.activation, self.context
@@ -209,22 +224,46 @@ def _modifier(rule: Rule, compiled: CompiledAction, claim: _Claim) -> _Outcome:
                 action.replace_with if code == action.code else code
                 for code in modifiers
             ]
-        elif action.code not in modifiers:
-            if len(modifiers) >= 4:
-                message = (
-                    f"Line {index + 1}: modifier {action.code} could not be added "
-                    "because the line already has four; review the modifiers."
-                )
-                outcome.findings.append(
-                    _finding(rule, message, f"service_lines[{index}].modifiers")
-                )
-                continue
-            modifiers.append(action.code)
+        else:
+            for code in _codes_to_add(compiled, index, claim):
+                if code in modifiers:
+                    continue
+                if len(modifiers) >= 4:
+                    message = (
+                        f"Line {index + 1}: modifier {code} could not be added "
+                        "because the line already has four; review the modifiers."
+                    )
+                    outcome.findings.append(
+                        _finding(rule, message, f"service_lines[{index}].modifiers")
+                    )
+                    continue
+                modifiers.append(code)
         path = f"service_lines[{index}].modifiers"
         change = _change(rule, claim.encounter, path, modifiers)
         if change is not None:
             outcome.changes.append(change)
     return outcome
+
+
+_MODIFIER = re.compile(r"[A-Z0-9]{2}")
+
+
+def _codes_to_add(compiled: CompiledAction, index: int, claim: _Claim) -> list[str]:
+    """The modifiers an add action adds to line ``index``: its code or codes."""
+    action = compiled.action
+    assert isinstance(action, ModifierAction)
+    if action.codes is None:
+        return [action.code]
+    lines = claim.activation.get("service_lines", [])
+    claim.context.set_variable("line", lines[index])
+    codes = evaluate_value(compiled.programs[action.codes], claim.context)
+    if not isinstance(codes, list) or not all(
+        isinstance(code, str) and _MODIFIER.fullmatch(code) for code in codes
+    ):
+        raise EvaluationError(
+            f"'{action.codes}' gave {codes!r}, not a list of two-character modifiers"
+        )
+    return list(codes)
 
 
 def _repair(rule: Rule, action: RepairAction, encounter: Encounter) -> list[Change]:
@@ -263,13 +302,15 @@ def _run_actions(rule: Rule, claim: _Claim) -> _Outcome:
         elif isinstance(action, RequireAction):
             outcome.findings.extend(_require(rule, action, claim.encounter))
         elif isinstance(action, SetAction):
+            claim.own()
             changes = _set(rule, compiled, claim)
         elif isinstance(action, ModifierAction):
+            claim.own()
             modified = _modifier(rule, compiled, claim)
             changes = modified.changes
             outcome.findings.extend(modified.findings)
         else:
-            changes = _repair(rule, action, claim.encounter)
+            changes = _repair(rule, action, claim.own())
         if changes:
             outcome.changes.extend(changes)
             claim.refresh()

@@ -170,6 +170,8 @@ def _expressions(action: Action) -> Iterator[str]:
         yield action.lines
     if isinstance(action, SetAction) and action.value_expr is not None:
         yield action.value_expr
+    if isinstance(action, ModifierAction) and action.codes is not None:
+        yield action.codes
 
 
 def _paths(action: Action) -> list[str]:

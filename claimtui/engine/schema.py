@@ -30,7 +30,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    model_validator,
+)
 
 from claimtui.model import Severity
 
@@ -131,11 +138,27 @@ class ModifierAction(_Action):
     """Add, remove or replace a procedure modifier on service lines."""
 
     modifier: Literal["add", "remove", "replace"]
-    code: str = Field(description="The modifier added, removed or replaced.")
+    code: str = Field(
+        "", description="The modifier added, removed or replaced (unless `codes`)."
+    )
+    codes: str | None = Field(
+        None,
+        description="For add: CEL expression over `line` giving the list of "
+        "modifiers to add to that line, when they depend on the line (e.g. a "
+        "practice table); each must be two letters or digits.",
+    )
     replace_with: str = Field("", description="For replace: the new modifier.")
     lines: str | None = Field(
         None, description="CEL condition over `line`; every line when omitted."
     )
+
+    @model_validator(mode="after")
+    def _one_code(self) -> ModifierAction:
+        if self.codes is not None and self.modifier != "add":
+            raise ValueError("codes works with modifier: add only")
+        if self.codes is None and not self.code:
+            raise ValueError("a modifier action needs code (or, to add, codes)")
+        return self
 
 
 class RequireAction(_Action):

@@ -874,7 +874,6 @@ class _ClaimStore:
             self.pool = None
 
     def flush(self) -> None:
-        self._finish()
         if not self.pending:
             return
         session = self.session
@@ -892,11 +891,16 @@ class _ClaimStore:
         large = self.stored > 0 or can_fork()
         if full and large and self.workers and self.pool is None:
             self.pool = BuildPool(self.rule_set, self.today, self.workers)
+        # With workers, this chunk goes to them before the one they built last
+        # is stored, so they build while this process stores and reads on.
+        previous, self.in_flight = self.in_flight, None
         if self.pool is not None:
-            chunk.submit(self.pool)
+            chunk.submit(self.pool, previous)
             self.in_flight = chunk
-            return
-        self._store(chunk)
+        if previous is not None:
+            self._store(previous)
+        if self.pool is None:
+            self._store(chunk)
 
     def _finish(self) -> None:
         chunk, self.in_flight = self.in_flight, None
@@ -914,15 +918,21 @@ class _ClaimStore:
         summaries: list[dict[str, Any]] = []
         findings: list[dict[str, Any]] = []
         line_keys: list[dict[str, Any]] = []
-        history = chunk.history
-        # Patients with a claim in this chunk whose lines, as built, differ from
-        # what the workers guessed: their later claims' guesses need checking.
-        missed: set[str] = set()
+        # Patients whose lines came out of a build other than the workers
+        # guessed, here or in the chunk before: their later claims' guesses are
+        # checked against the history as built.
+        missed = chunk.inherited_misses()
+        actual = None if chunk.batches else chunk.history
         for index, item in enumerate(chunk.pending):
             result = built[index]
+            patient = chunk.patients[index]
             facts: dict[str, Any] | None = None
-            if result is None or chunk.patients[index] in missed:
-                facts = history.facts(item.encounter)
+            if result is None or patient in missed:
+                if actual is None:
+                    actual = ChunkHistory(session, [i.encounter for i in chunk.pending])
+                    for rows in chunk.built_lines(line_keys):
+                        actual.add(rows)
+                facts = actual.facts(item.encounter)
             if result is None or (facts is not None and chunk.guesses[index] != facts):
                 assert facts is not None
                 result = build_new(
@@ -934,10 +944,12 @@ class _ClaimStore:
                     item.issues_json,
                 )
             if result.line_keys != chunk.guessed_lines[index]:
-                missed.add(chunk.patients[index])
+                missed.add(patient)
+                chunk.misses.add(patient)
             summaries.append(result.summary)
             findings.extend(result.findings)
-            history.add(result.line_keys)
+            if actual is not None:
+                actual.add(result.line_keys)
             line_keys.extend(result.line_keys)
             self.held += held(result)
         session.execute(_SUMMARY_UPDATE, summaries)
@@ -1031,14 +1043,30 @@ class _InFlight:
         self.claim_ids = claim_ids
         self.rows = rows
         self.history = history
+        """History from the store when the chunk was read."""
         self.guesses: list[dict[str, Any] | None] = [None] * len(pending)
         self.guessed_lines: list[list[dict[str, Any]] | None] = [None] * len(pending)
         self.patients = [""] * len(pending)
         self.batches: list[Batch] = []
+        self.before: _InFlight | None = None
+        """The chunk still being built when this one was handed to the workers."""
+        self.misses: set[str] = set()
+        """Patients whose lines came out other than guessed, once stored."""
 
-    def submit(self, pool: BuildPool) -> None:
-        """Hand the chunk to the workers, with history as if no rule changed a line."""
+    def submit(self, pool: BuildPool, before: _InFlight | None) -> None:
+        """Hand the chunk to the workers, with history as if no rule changed a line.
+
+        ``before``, the chunk the workers are still building, is not stored
+        yet: its claims count as history with their lines as received.
+        """
         guessing = self.history.copy()
+        self.patients = [patient_key(item.encounter) for item in self.pending]
+        if before is not None:
+            self.before = before
+            ours = set(self.patients)
+            for index, rows in enumerate(before.guessed_lines):
+                if rows and before.patients[index] in ours:
+                    guessing.add(rows)
         jobs = []
         for index, item in enumerate(self.pending):
             facts = guessing.facts(item.encounter)
@@ -1046,11 +1074,24 @@ class _InFlight:
             claim_id = self.claim_ids[index]
             rows = line_key_rows(claim_id, item.encounter)
             self.guessed_lines[index] = rows
-            self.patients[index] = patient_key(item.encounter)
             guessing.add(rows)
             encounter_json = self.rows[index]["encounter_json"]
             jobs.append(BuildJob(claim_id, encounter_json, facts, item.issues_json))
         self.batches = pool.submit(jobs)
+
+    def inherited_misses(self) -> set[str]:
+        """The patients the chunk before got wrong (it is stored by now)."""
+        before, self.before = self.before, None
+        return set(before.misses) if before is not None else set()
+
+    def built_lines(
+        self, line_keys: list[dict[str, Any]]
+    ) -> list[list[dict[str, Any]]]:
+        """The chunk's line keys stored so far, grouped by claim, in claim order."""
+        by_claim: dict[int, list[dict[str, Any]]] = {}
+        for row in line_keys:
+            by_claim.setdefault(row["claim_id"], []).append(row)
+        return list(by_claim.values())
 
     def results(self) -> list[BuiltClaim | None]:
         """The workers' builds in claim order; None where one must be built here."""
