@@ -4,19 +4,24 @@ paused only while the chunk is built and back on afterwards, whatever happens.""
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from claimtui.model import Contact, Encounter, Receiver, Submitter
-from claimtui.review import Workspace
+from claimtui.review import Config, Workspace
 from claimtui.review import workspace as workspace_module
+from claimtui.review.parallel import BuiltClaim
 from claimtui.review.workspace import claim_fingerprint, stored_json
 from claimtui.x12.reader import ReadClaim, iter_837p_file
-from tests.conftest import CORPUS, VALID_837P
+from tests.conftest import CORPUS, GEN837, VALID_837P
 from tests.test_x12_roundtrip_property import encounters
 from tests.x12_helpers import sample_encounter
 
@@ -119,3 +124,37 @@ def test_an_import_leaves_a_paused_collector_paused(
     finally:
         if was_enabled:
             gc.enable()
+
+
+class _Cycle:
+    """An object that refers to itself: only the cyclic collector frees it."""
+
+    def __init__(self) -> None:
+        self.itself = self
+
+
+@pytest.mark.usefixtures("collector_on")
+def test_cycles_made_while_importing_are_freed_chunk_by_chunk(
+    workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "generated.837"
+    subprocess.run(
+        [sys.executable, str(GEN837), "12", "--seed", "2", "-o", str(path)],
+        check=True,
+    )
+    monkeypatch.setattr(workspace_module._ClaimStore, "CHUNK", 5)
+    monkeypatch.setattr(workspace, "config", Config(import_workers=0))
+    made: list[weakref.ref[_Cycle]] = []
+    alive_at_later_chunks: list[int] = []
+    build = workspace_module.build_new
+
+    def build_making_a_cycle(*args: Any) -> BuiltClaim:
+        if len(made) % 5 == 0:
+            alive_at_later_chunks.append(sum(ref() is not None for ref in made))
+        made.append(weakref.ref(_Cycle()))
+        return build(*args)
+
+    monkeypatch.setattr(workspace_module, "build_new", build_making_a_cycle)
+    report = workspace.import_path(path)
+    assert report.imported == 12
+    assert alive_at_later_chunks == [0, 0, 0]

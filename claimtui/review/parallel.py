@@ -122,6 +122,10 @@ def _start_worker(
     today: dt.date | None,
 ) -> None:
     global _worker_rule_set, _worker_today
+    # A forked worker inherits the importer's objects and its paused collector:
+    # set the inherited objects aside for good, and collect what it makes.
+    gc.freeze()
+    gc.enable()
     rule_set = inherited if inherited is not None else load_rule_set(sources)
     _worker_rule_set = rule_set if rule_set.version == version else None
     _worker_today = today
