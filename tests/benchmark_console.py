@@ -60,9 +60,9 @@ def fill(workspace: Workspace, claims: int) -> None:
             connection.execute(
                 text(
                     "INSERT INTO encounter (batch_id, position, raw_format, raw, "
-                    "encounter_json, read_issues_json) SELECT batch_id, position, "
-                    "raw_format, raw, encounter_json, read_issues_json FROM encounter "
-                    "ORDER BY id LIMIT :n"
+                    "encounter_json, read_issues_json, fingerprint) SELECT batch_id, "
+                    "position, raw_format, raw, encounter_json, read_issues_json, "
+                    "fingerprint FROM encounter ORDER BY id LIMIT :n"
                 ),
                 {"n": min(have, claims - have)},
             )
