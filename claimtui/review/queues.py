@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, or_, true
+from sqlalchemy import ColumnElement, and_, or_, true
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
 from claimtui.model import ClaimStatus
 from claimtui.review.views import ClaimRow, QueueInfo, ReviewError
 from claimtui.store import ClaimRecord, FindingRecord
+from claimtui.store.tables import HOLDING_FINDING
 
 _NOT_DONE = col(ClaimRecord.status) != ClaimStatus.EXPORTED.value
 
@@ -55,14 +57,12 @@ GROUPS = {
 
 
 def _rule_filter(rule_id: str) -> ColumnElement[bool]:
-    return exists().where(
-        and_(
-            col(FindingRecord.claim_id) == col(ClaimRecord.id),
-            col(FindingRecord.rule_id) == rule_id,
-            col(FindingRecord.severity) == "error",
-            col(FindingRecord.exempted).is_(False),
-        )
+    """Claims ``rule_id`` holds: the claim ids come from the partial index of
+    holding findings, not from a probe per claim."""
+    held = select(FindingRecord.claim_id).where(
+        col(FindingRecord.rule_id) == rule_id, HOLDING_FINDING
     )
+    return col(ClaimRecord.id).in_(held)
 
 
 def queue_filter(name: str) -> ColumnElement[bool]:
@@ -117,38 +117,80 @@ def count(session: Session, name: str, extra: ColumnElement[bool] | None = None)
     return int(session.exec(statement).one())
 
 
-def fixed_queue_counts(session: Session) -> list[QueueInfo]:
-    """Every fixed queue with its count, status queues first, then kinds."""
-    listed = [
-        QueueInfo(
-            name=name, title=title, count=count(session, name), group=GROUPS[name]
+def counts(session: Session, names: list[str]) -> dict[str, int]:
+    """How many claims are in each queue of ``names``, in one statement.
+
+    Each count is a subquery of its own, so each reads the index that fits its
+    queue; one round trip brings them all.
+    """
+    if not names:
+        return {}
+    statement = select(
+        *(
+            select(func.count())
+            .select_from(ClaimRecord)
+            .where(queue_filter(name))
+            .scalar_subquery()
+            for name in names
         )
+    )
+    found = session.exec(statement).one()
+    return {name: int(n) for name, n in zip(names, found, strict=True)}
+
+
+def fixed_queue_counts(
+    session: Session, counted: dict[str, int] | None = None
+) -> list[QueueInfo]:
+    """Every fixed queue with its count, status queues first, then kinds.
+
+    ``counted`` holds counts already made (see ``counts``); the rest are made.
+    """
+    known = counted if counted is not None else counts(session, list(FIXED_QUEUES))
+    listed = [
+        QueueInfo(name=name, title=title, count=known[name], group=GROUPS[name])
         for name, (title, _) in FIXED_QUEUES.items()
     ]
     return sorted(listed, key=lambda queue: queue.group != "Status")
 
 
-def severity_queue_counts(session: Session) -> list[QueueInfo]:
+SEVERITY_QUEUES = ("severity:error", "severity:warning")
+
+
+def severity_queue_counts(
+    session: Session, counted: dict[str, int] | None = None
+) -> list[QueueInfo]:
     """Claims with errors, and claims with warnings, still to send."""
+    known = counted if counted is not None else counts(session, list(SEVERITY_QUEUES))
     return [
         QueueInfo(
-            name=f"severity:{level}",
-            title=f"With {level}s",
-            count=count(session, f"severity:{level}"),
+            name=name,
+            title=f"With {name.removeprefix('severity:')}s",
+            count=known[name],
             group="Severity",
         )
-        for level in ("error", "warning")
+        for name in SEVERITY_QUEUES
     ]
 
 
 def payer_queue_counts(session: Session) -> list[QueueInfo]:
-    """One queue per payer with claims still to send, largest first."""
-    statement = (
-        select(
-            ClaimRecord.payer_id,
-            func.max(ClaimRecord.payer_name),
-            func.count(),
+    """One queue per payer with claims still to send, largest first.
+
+    The counts come from the payer and status index; each payer's name (the
+    greatest, should a payer id carry several) from the payer and name index.
+    """
+    other = aliased(ClaimRecord)
+    name = (
+        select(other.payer_name)
+        .where(
+            col(other.payer_id) == col(ClaimRecord.payer_id),
+            col(other.status) != ClaimStatus.EXPORTED.value,
         )
+        .order_by(col(other.payer_name).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    statement = (
+        select(ClaimRecord.payer_id, name, func.count())
         .where(_NOT_DONE)
         .group_by(col(ClaimRecord.payer_id))
         .order_by(func.count().desc(), col(ClaimRecord.payer_id))
@@ -166,11 +208,11 @@ def payer_queue_counts(session: Session) -> list[QueueInfo]:
 
 
 def rule_queue_counts(session: Session) -> list[QueueInfo]:
-    """One queue per rule holding claims, with how many it holds."""
+    """One queue per rule holding claims, with how many it holds (read from the
+    partial index of holding findings)."""
     statement = (
         select(FindingRecord.rule_id, func.count(func.distinct(FindingRecord.claim_id)))
-        .where(col(FindingRecord.severity) == "error")
-        .where(col(FindingRecord.exempted).is_(False))
+        .where(HOLDING_FINDING)
         .group_by(col(FindingRecord.rule_id))
         .order_by(col(FindingRecord.rule_id))
     )

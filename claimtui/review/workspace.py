@@ -141,18 +141,19 @@ class Workspace:
     def queues(self) -> list[QueueInfo]:
         """Every queue with its count, grouped: status, kind, people, severity,
         rule, payer."""
+        mine = self._queue("mine")
+        names = [*queues.FIXED_QUEUES, mine, *queues.SEVERITY_QUEUES]
         with Session(self.engine) as session:
-            fixed = queues.fixed_queue_counts(session)
-            mine = QueueInfo(
-                name="mine",
-                title=f"Assigned to me ({self.user})",
-                count=queues.count(session, self._queue("mine")),
-                group="People",
-            )
+            counted = queues.counts(session, names)
             return [
-                *fixed,
-                mine,
-                *queues.severity_queue_counts(session),
+                *queues.fixed_queue_counts(session, counted),
+                QueueInfo(
+                    name="mine",
+                    title=f"Assigned to me ({self.user})",
+                    count=counted[mine],
+                    group="People",
+                ),
+                *queues.severity_queue_counts(session, counted),
                 *queues.rule_queue_counts(session),
                 *queues.payer_queue_counts(session),
             ]
