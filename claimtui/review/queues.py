@@ -7,17 +7,16 @@ opening or paging a queue of 100,000 claims costs one indexed query.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, true
+from sqlalchemy import ColumnElement, and_, literal, true, tuple_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
 from claimtui.model import ClaimStatus
 from claimtui.review.views import ClaimRow, QueueInfo, ReviewError
 from claimtui.store import ClaimRecord, FindingRecord
-from claimtui.store.tables import HOLDING_FINDING
+from claimtui.store.tables import HOLDING_FINDING, NO_SERVICE_DATE, SERVICE_DATE_SORT
 
 _NOT_DONE = col(ClaimRecord.status) != ClaimStatus.EXPORTED.value
 
@@ -224,7 +223,7 @@ def rule_queue_counts(session: Session) -> list[QueueInfo]:
     ]
 
 
-NO_DATE = dt.date.min
+NO_DATE = NO_SERVICE_DATE
 """Where a claim without a service date sorts: before every real date."""
 
 SORT_COLUMNS: dict[str, str] = {
@@ -259,12 +258,13 @@ def sort_column(sort: str) -> ColumnElement[Any]:
     """
     check_sort(sort)
     if sort == "service_date":
-        return func.coalesce(col(ClaimRecord.service_date), NO_DATE)
+        return SERVICE_DATE_SORT
     return ClaimRecord.__table__.c[sort]  # type: ignore[attr-defined,no-any-return]
 
 
-def sort_value(record: ClaimRecord, sort: str) -> Any:
-    """The record's value of the sort column, as ``sort_column`` sees it."""
+def sort_value(record: Any, sort: str) -> Any:
+    """The value of the sort column, as ``sort_column`` sees it, of a claim
+    record or of a row of ``ROW_COLUMNS``."""
     if sort == "service_date":
         return record.service_date or NO_DATE
     return getattr(record, sort)
@@ -272,12 +272,17 @@ def sort_value(record: ClaimRecord, sort: str) -> Any:
 
 def beyond(sort: str, key: tuple[Any, ...], *, forward: bool) -> ColumnElement[bool]:
     """Rows after (``forward``) or before the row key ``(sort value, id)`` in
-    ascending order: ``(col > v) OR (col = v AND id > i)``."""
+    ascending order: ``(column, id) > (value, id)``.
+
+    Written as one row-value comparison, not as ``column > value OR (column =
+    value AND id > i)``, so that the database reads it as a range of the sort
+    column's index: a page or a position deep in a long queue is a seek, not a
+    scan from its start.
+    """
     value, claim_id = key
-    column, ident = sort_column(sort), col(ClaimRecord.id)
-    if forward:
-        return or_(column > value, and_(column == value, ident > claim_id))
-    return or_(column < value, and_(column == value, ident < claim_id))
+    row = tuple_(sort_column(sort), col(ClaimRecord.id))
+    start = tuple_(literal(value, type_=sort_column(sort).type), literal(claim_id))
+    return row > start if forward else row < start
 
 
 def ordering(sort: str, descending: bool) -> list[Any]:
@@ -288,8 +293,33 @@ def ordering(sort: str, descending: bool) -> list[Any]:
     return [column, ident]
 
 
-def _to_row(record: ClaimRecord, sort: str = "id") -> ClaimRow:
-    assert record.id is not None
+_CLAIM = ClaimRecord.__table__  # type: ignore[attr-defined]
+
+ROW_COLUMNS = [
+    _CLAIM.c[name]
+    for name in (
+        "id",
+        "status",
+        "patient_control_number",
+        "patient_name",
+        "payer_name",
+        "claim_filing_code",
+        "total_charge",
+        "service_date",
+        "holding_rules",
+        "errors",
+        "warnings",
+        "flags",
+        "kind",
+        "assigned_to",
+    )
+]
+"""The claim columns a queue line shows and sorts by: a page selects these, not
+whole records, which cost several times more to load."""
+
+
+def _to_row(record: Any, sort: str = "id") -> ClaimRow:
+    """A queue line from a row of ``ROW_COLUMNS``."""
     return ClaimRow(
         id=record.id,
         key=(sort_value(record, sort), record.id),
@@ -341,7 +371,7 @@ def rows(
         ReviewError: ``sort`` is not a sortable column.
     """
     check_sort(sort)
-    statement = select(ClaimRecord).where(_where(name, extra))
+    statement = select(*ROW_COLUMNS).where(_where(name, extra))
     if before is not None:
         if before is not END:
             statement = statement.where(beyond(sort, before, forward=descending))
