@@ -232,6 +232,16 @@ class Workspace:
                 descending=descending,
             )
 
+    def row_key(self, claim_id: int, sort: str = "id") -> tuple[Any, ...] | None:
+        """The key the claim's row has in a queue sorted by ``sort``, to page
+        from it (``claim_rows(after=...)``); None when there is no such claim.
+
+        Raises:
+            ReviewError: the queue cannot be sorted by ``sort``.
+        """
+        with Session(self.engine) as session:
+            return queues.row_key(session, claim_id, queues.check_sort(sort))
+
     def find(
         self,
         queue: str,
