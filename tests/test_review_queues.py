@@ -11,7 +11,9 @@ from sqlmodel import Session, col, select
 
 from claimtui.review import ClaimRow, ReviewError, Workspace
 from claimtui.review.demo import load_demo
+from claimtui.review.search import CHUNK
 from claimtui.store import ClaimRecord
+from tests.tui_support import demo_workspace
 
 
 @pytest.fixture
@@ -193,3 +195,70 @@ def test_position_and_search_follow_the_sort(
 def test_sorting_by_an_unknown_column_is_refused(demo: Workspace) -> None:
     with pytest.raises(ReviewError, match="cannot sort by"):
         demo.claim_rows("all", sort="patient_name; drop table claim")
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """More demo claims than one lookup takes ids (``search.CHUNK``)."""
+    return demo_workspace(tmp_path_factory.mktemp("many"), 600)
+
+
+def test_counting_many_tagged_claims_agrees_with_the_queue(many: Workspace) -> None:
+    everything = many.claim_ids("all")
+    assert len(everything) > CHUNK
+    assert many.count_among(everything, "held") == many.count("held")
+    assert many.count_among(everything, "all", "~w") == many.count("all", "~w")
+    every_other = everything[::2]
+    shown = set(many.claim_ids("all", "~p medicare"))
+    expected = len(shown.intersection(every_other))
+    assert many.count_among(every_other, "all", "~p medicare") == expected
+
+
+def test_rules_holding_many_tagged_claims_are_counted_as_their_queues(
+    many: Workspace,
+) -> None:
+    everything = many.claim_ids("all")
+    counted = dict(many.holding_rule_counts(everything))
+    rule_queues = [q for q in many.queues() if q.group == "Rule"]
+    assert counted == {q.name.removeprefix("rule:"): q.count for q in rule_queues}
+    few = everything[:40]
+    expected = {
+        rule: count
+        for rule in counted
+        if (count := many.count_among(few, f"rule:{rule}"))
+    }
+    assert dict(many.holding_rule_counts(few)) == expected
+
+
+def test_a_payer_queue_is_titled_with_the_name_of_claims_still_to_send(
+    demo: Workspace,
+) -> None:
+    """An exported claim's payer name (say, before the payer renamed itself)
+    does not title the payer's queue."""
+    payer_id = next(q for q in demo.queues() if q.group == "Payer").name
+    payer_id = payer_id.removeprefix("payer:")
+    with Session(demo.engine) as session:
+        records = session.exec(
+            select(ClaimRecord).where(col(ClaimRecord.payer_id) == payer_id)
+        ).all()
+        records[0].status = "exported"
+        records[0].payer_name = "ZZZ OLD NAME"
+        session.add(records[0])
+        session.commit()
+    payer = next(q for q in demo.queues() if q.name == f"payer:{payer_id}")
+    assert "ZZZ OLD NAME" not in payer.title
+    assert payer.count == demo.count(f"payer:{payer_id}")
+
+
+def test_payer_limit_matches_any_case_and_takes_wildcards_literally(
+    demo: Workspace,
+) -> None:
+    medicare = demo.count("all", "~p medicare")
+    assert medicare
+    assert demo.count("all", "~p MediCare") == medicare
+    assert demo.count("all", "~p MCRB1") == demo.count("payer:MCRB1")
+    assert demo.count("all", "~p %") == 0
+    assert demo.count("all", "~p _") == 0
+    assert demo.count("all", "~p medicare | ~p blue") == (
+        medicare + demo.count("all", "~p blue")
+    )

@@ -53,3 +53,26 @@ def test_a_chosen_database_in_a_missing_folder_is_refused(tmp_path: Path) -> Non
 def test_an_unknown_database_driver_is_a_store_error() -> None:
     with pytest.raises(StoreError, match="cannot use the database URL"):
         open_engine("foo://bar")
+
+
+def test_a_database_made_without_the_queue_indexes_gets_them_when_opened(
+    tmp_path: Path,
+) -> None:
+    """Indexes a newer version adds (the queue counts, the sort orders, the
+    partial index of holding findings) are built on an older database, and
+    opening it again changes nothing and warns of nothing."""
+    url = f"sqlite:///{tmp_path / 'older.sqlite'}"
+    names = ["ix_claim_status_service_date_sort", "ix_finding_holding"]
+    engine = open_engine(url)
+    with engine.begin() as connection:
+        for name in names:
+            connection.execute(text(f"DROP INDEX {name}"))
+    engine.dispose()
+    for _ in range(2):
+        engine = open_engine(url)
+        with engine.connect() as connection:
+            found = connection.execute(
+                text("SELECT name FROM sqlite_master WHERE type = 'index'")
+            ).scalars()
+            assert set(names) <= set(found)
+        engine.dispose()

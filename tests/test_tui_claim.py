@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.text import Text
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
 
@@ -14,6 +15,10 @@ from claimtui.tui.claim_screen import ClaimScreen
 from claimtui.tui.dialogs import HelpScreen, OverridePrompt, ReasonPrompt
 from claimtui.tui.panes import (
     CHANGED_MARK,
+    CHANGED_STYLE,
+    FAILING_MARK,
+    FAILING_STYLE,
+    GUTTER,
     QUIET,
     SegmentsList,
     SegmentsPane,
@@ -95,12 +100,158 @@ async def test_segments_pane_marks_changed_elements(tmp_path: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_claim_at(pilot, position)
         await pilot.pause()
-        lines = segments_text(screen)
-        assert [line[2:] for line in lines] == detail.segment_lines
-        marked = [line for line in lines if line.startswith(CHANGED_MARK)]
+        lines = segments_text(screen)[-len(detail.segment_lines) :]
+        assert [line[GUTTER:] for line in lines] == detail.segment_lines
+        marked = [line for line in lines if line[1] == CHANGED_MARK]
         assert marked, "a claim a rule changed has a marked segment"
         pane = screen.detail_area.query_one(SegmentsPane)
         assert "reversed" in pane.border_subtitle
+
+
+def claim_with_finding(workspace: Workspace, rule_id: str) -> tuple[int, ClaimDetail]:
+    """Position in the "all" queue and detail of the first claim ``rule_id``
+    found something on."""
+    for position, row in enumerate(workspace.claim_rows("all", limit=500)):
+        detail = workspace.claim_detail(row.id)
+        if any(f.rule_id == rule_id for f in detail.build.findings):
+            return position, detail
+    raise AssertionError(f"no demo claim has a finding of {rule_id}")
+
+
+def segment_index(detail: ClaimDetail, segment_id: str, loop: str) -> int:
+    return next(
+        index
+        for index, segment in enumerate(detail.segments)
+        if segment.id == segment_id and segment.loop == loop
+    )
+
+
+def segment_prompt(screen: ClaimScreen, index: int) -> Text:
+    segments_list = screen.detail_area.query_one(SegmentsList)
+    prompt = segments_list.get_option_at_index(index + segments_list.heading).prompt
+    assert isinstance(prompt, Text)
+    return prompt
+
+
+def styles_of(text: Text, part: str) -> set[str]:
+    """The styles of the spans covering the first occurrence of ``part``."""
+    start = text.plain.index(part)
+    return {
+        str(span.style)
+        for span in text.spans
+        if span.start <= start and span.end >= start + len(part)
+    }
+
+
+def provenance(screen: ClaimScreen) -> str:
+    pane = screen.detail_area.query_one(SegmentsPane)
+    return str(pane.query_one(".provenance", Static).render())
+
+
+async def test_segments_pane_marks_failing_elements_apart_from_changed(
+    tmp_path: Path,
+) -> None:
+    """MI-04 holds the claim for the billing provider's ZIP+4: its 2010AA N4
+    line is marked ! and the ZIP element is bold, not reversed."""
+    workspace = demo_workspace(tmp_path)
+    position, detail = claim_with_finding(workspace, "MI-04")
+    n4 = segment_index(detail, "N4", "2010AA")
+    zip_code = detail.segments[n4].elements[2]
+    app = ClaimApp(workspace)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_claim_at(pilot, position)
+        await pilot.pause()
+        prompt = segment_prompt(screen, n4)
+        assert prompt.plain == f"{FAILING_MARK}  {detail.segment_lines[n4]}"
+        assert styles_of(prompt, zip_code) == {FAILING_STYLE}
+        others = [segment_prompt(screen, i).plain for i in range(len(detail.segments))]
+        assert [line[0] for line in others].count(FAILING_MARK) == 1
+        assert "failing" in screen.detail_area.query_one(SegmentsPane).border_subtitle
+
+
+async def test_selecting_a_failing_segment_shows_the_finding_and_its_source(
+    tmp_path: Path,
+) -> None:
+    workspace = demo_workspace(tmp_path)
+    position, detail = claim_with_finding(workspace, "MI-04")
+    finding = next(f for f in detail.build.findings if f.rule_id == "MI-04")
+    n4 = segment_index(detail, "N4", "2010AA")
+    app = ClaimApp(workspace)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_claim_at(pilot, position)
+        await pilot.press("3")
+        screen.detail_area.query_one(SegmentsList).highlight_segment(n4)
+        await pilot.pause()
+        shown = provenance(screen).splitlines()
+        assert shown[0] == (
+            f"! N403 billing_provider.address.postal_code: E MI-04 {finding.message}"
+        )
+        assert "N403 billing_provider.address.postal_code !" in shown[-1]
+
+
+async def test_a_changed_and_failing_composite_carries_both_marks(
+    tmp_path: Path,
+) -> None:
+    """MOD-07 removed a repeated modifier inside SV101 and warns about it."""
+    workspace = demo_workspace(tmp_path)
+    position, detail = claim_with_finding(workspace, "MOD-07")
+    sv1 = segment_index(detail, "SV1", "2400")
+    assert len(detail.encounter.service_lines) == 1, "SV1 is the only one"
+    procedure = detail.segments[sv1].elements[0]
+    app = ClaimApp(workspace)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_claim_at(pilot, position)
+        await pilot.pause()
+        prompt = segment_prompt(screen, sv1)
+        assert prompt.plain.startswith(f"{FAILING_MARK}{CHANGED_MARK} SV1")
+        assert styles_of(prompt, procedure) == {f"{CHANGED_STYLE} {FAILING_STYLE}"}
+
+
+async def test_findings_no_segment_shows_are_listed_above_the_segments(
+    tmp_path: Path,
+) -> None:
+    """A Workers' Comp claim missing its claim number, injury date and report:
+    none of them wrote a segment, so they are named on the first line."""
+    workspace = demo_workspace(tmp_path)
+    position, detail = claim_with_finding(workspace, "WC-04")
+    injury = next(f for f in detail.build.findings if f.rule_id == "WC-04")
+    app = ClaimApp(workspace)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_claim_at(pilot, position)
+        await pilot.press("3", "g")
+        lines = segments_text(screen)
+        assert lines[0] == f"{FAILING_MARK}  not in segments: WC-03, WC-04, WC-06"
+        assert lines[1:] == [f"{GUTTER * ' '}{line}" for line in detail.segment_lines]
+        await pilot.pause()
+        assert (
+            f"! claim.accident_date 2300 DTP*439: E WC-04 {injury.message}"
+            in provenance(screen).splitlines()
+        )
+        await pilot.press("E")
+        prompt = app.screen
+        assert isinstance(prompt, OverridePrompt)
+        assert prompt.default_path == "patient.property_casualty_claim_number"
+
+
+async def test_an_exempted_finding_does_not_mark_its_element_failing(
+    tmp_path: Path,
+) -> None:
+    workspace = demo_workspace(tmp_path)
+    position, detail = claim_with_finding(workspace, "MI-04")
+    workspace.exempt(detail.id, "MI-04", "ZIP+4 not known to the practice")
+    n4 = segment_index(detail, "N4", "2010AA")
+    app = ClaimApp(workspace)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_claim_at(pilot, position)
+        await pilot.press("3")
+        screen.detail_area.query_one(SegmentsList).highlight_segment(n4)
+        await pilot.pause()
+        prompt = segment_prompt(screen, n4)
+        assert prompt.plain == f"{GUTTER * ' '}{detail.segment_lines[n4]}"
+        assert FAILING_STYLE not in {str(span.style) for span in prompt.spans}
+        first = provenance(screen).splitlines()[0]
+        assert first.startswith("  N403 billing_provider.address.postal_code: E MI-04")
+        assert first.endswith("[exempted]")
 
 
 async def test_capital_j_and_k_step_through_the_queue(tmp_path: Path) -> None:
@@ -317,7 +468,7 @@ async def test_edit_from_segments_prefills_the_field_and_shows_its_help(
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_claim_at(pilot, position)
         await pilot.press("3")
-        screen.detail_area.query_one(SegmentsList).highlighted = clm
+        screen.detail_area.query_one(SegmentsList).highlight_segment(clm)
         await pilot.press("E")
         prompt = app.screen
         assert isinstance(prompt, OverridePrompt)
@@ -338,7 +489,7 @@ async def test_segments_from_no_field_show_no_source_line(tmp_path: Path) -> Non
         screen = await open_claim_at(pilot, position)
         await pilot.press("3")
         pane = screen.detail_area.query_one(SegmentsPane)
-        pane.query_one(SegmentsList).highlighted = hl
+        pane.query_one(SegmentsList).highlight_segment(hl)
         await pilot.pause()
         assert str(pane.query_one(".provenance", Static).render()) == ""
 

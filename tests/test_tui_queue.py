@@ -257,3 +257,35 @@ async def test_o_sorts_by_a_column_and_capital_o_reverses_it(
             view.move_cursor(1)
         assert seen == by_charge[::-1][:250]
         assert view.window_size <= view.window_cap
+
+
+async def test_a_new_sort_fetches_the_rows_around_the_cursors_claim(
+    big_workspace: Workspace,
+) -> None:
+    """Deep in the queue, a new order fetches the page around the claim by its
+    key instead of walking there from an end, and moving on from it meets the
+    neighbours in the new order."""
+    by_payer = [
+        row.id for row in big_workspace.claim_rows("all", limit=5000, sort="payer_name")
+    ]
+    app = ClaimApp(big_workspace)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = queue_view(app)
+        await show_all_claims(pilot, view)
+        view.cursor = 1500
+        await pilot.pause()
+        claim = view.current_row
+        assert claim is not None
+        app.root.apply_sort("payer_name", False)
+        await pilot.pause()
+        index = by_payer.index(claim.id)
+        assert view.cursor == index
+        assert view.window_size <= view.page + view.page // 2
+        seen = []
+        for step in [-1] * 60 + [1] * 120:
+            view.move_cursor(step)
+            assert view.current_row is not None
+            seen.append(view.current_row.id)
+        assert seen[59] == by_payer[index - 60]
+        assert seen[-1] == by_payer[index + 60]
+        assert seen[60:] == by_payer[index - 59 : index + 61]

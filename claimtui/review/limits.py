@@ -31,8 +31,9 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, not_, or_, true
-from sqlmodel import col
+from sqlalchemy import ColumnElement, Select, and_, exists, false, not_, or_, true
+from sqlalchemy.orm import aliased
+from sqlmodel import col, func, select
 
 from claimtui.review.views import ReviewError
 from claimtui.store import ClaimRecord, FindingRecord
@@ -282,6 +283,27 @@ def _rule(rule_id: str) -> ColumnElement[bool]:
     )
 
 
+def _payer_names_containing(value: str) -> Select[tuple[str]]:
+    """The distinct payer names that contain ``value``, ignoring case.
+
+    A practice has tens of payers and many thousand claims, so the text is
+    matched against each distinct name once, not against every claim: the
+    names are read from the payer name index one step at a time, each the
+    least name after the one before (a loose index scan), and the claims of
+    the matching names are then found through the same index.
+    """
+    inner = aliased(ClaimRecord)
+    first = select(func.min(ClaimRecord.payer_name).label("name"))
+    names = first.cte(recursive=True)
+    following = (
+        select(func.min(inner.payer_name))
+        .where(col(inner.payer_name) > names.c.name)
+        .scalar_subquery()
+    )
+    names = names.union_all(select(following).where(names.c.name.is_not(None)))
+    return select(names.c.name).where(names.c.name.icontains(value, autoescape=True))
+
+
 def _term_filter(term: Term) -> ColumnElement[bool]:
     value = term.value
     match term.letter:
@@ -296,7 +318,7 @@ def _term_filter(term: Term) -> ColumnElement[bool]:
             )
         case "p":
             return or_(
-                col(ClaimRecord.payer_name).icontains(value, autoescape=True),
+                col(ClaimRecord.payer_name).in_(_payer_names_containing(value)),
                 col(ClaimRecord.payer_id) == value,
             )
         case "r":

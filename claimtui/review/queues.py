@@ -7,15 +7,16 @@ opening or paging a queue of 100,000 claims costs one indexed query.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, or_, true
+from sqlalchemy import ColumnElement, and_, literal, true, tuple_
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
 from claimtui.model import ClaimStatus
 from claimtui.review.views import ClaimRow, QueueInfo, ReviewError
 from claimtui.store import ClaimRecord, FindingRecord
+from claimtui.store.tables import HOLDING_FINDING, NO_SERVICE_DATE, SERVICE_DATE_SORT
 
 _NOT_DONE = col(ClaimRecord.status) != ClaimStatus.EXPORTED.value
 
@@ -55,14 +56,12 @@ GROUPS = {
 
 
 def _rule_filter(rule_id: str) -> ColumnElement[bool]:
-    return exists().where(
-        and_(
-            col(FindingRecord.claim_id) == col(ClaimRecord.id),
-            col(FindingRecord.rule_id) == rule_id,
-            col(FindingRecord.severity) == "error",
-            col(FindingRecord.exempted).is_(False),
-        )
+    """Claims ``rule_id`` holds: the claim ids come from the partial index of
+    holding findings, not from a probe per claim."""
+    held = select(FindingRecord.claim_id).where(
+        col(FindingRecord.rule_id) == rule_id, HOLDING_FINDING
     )
+    return col(ClaimRecord.id).in_(held)
 
 
 def queue_filter(name: str) -> ColumnElement[bool]:
@@ -117,38 +116,80 @@ def count(session: Session, name: str, extra: ColumnElement[bool] | None = None)
     return int(session.exec(statement).one())
 
 
-def fixed_queue_counts(session: Session) -> list[QueueInfo]:
-    """Every fixed queue with its count, status queues first, then kinds."""
-    listed = [
-        QueueInfo(
-            name=name, title=title, count=count(session, name), group=GROUPS[name]
+def counts(session: Session, names: list[str]) -> dict[str, int]:
+    """How many claims are in each queue of ``names``, in one statement.
+
+    Each count is a subquery of its own, so each reads the index that fits its
+    queue; one round trip brings them all.
+    """
+    if not names:
+        return {}
+    statement = select(
+        *(
+            select(func.count())
+            .select_from(ClaimRecord)
+            .where(queue_filter(name))
+            .scalar_subquery()
+            for name in names
         )
+    )
+    found = session.exec(statement).one()
+    return {name: int(n) for name, n in zip(names, found, strict=True)}
+
+
+def fixed_queue_counts(
+    session: Session, counted: dict[str, int] | None = None
+) -> list[QueueInfo]:
+    """Every fixed queue with its count, status queues first, then kinds.
+
+    ``counted`` holds counts already made (see ``counts``); the rest are made.
+    """
+    known = counted if counted is not None else counts(session, list(FIXED_QUEUES))
+    listed = [
+        QueueInfo(name=name, title=title, count=known[name], group=GROUPS[name])
         for name, (title, _) in FIXED_QUEUES.items()
     ]
     return sorted(listed, key=lambda queue: queue.group != "Status")
 
 
-def severity_queue_counts(session: Session) -> list[QueueInfo]:
+SEVERITY_QUEUES = ("severity:error", "severity:warning")
+
+
+def severity_queue_counts(
+    session: Session, counted: dict[str, int] | None = None
+) -> list[QueueInfo]:
     """Claims with errors, and claims with warnings, still to send."""
+    known = counted if counted is not None else counts(session, list(SEVERITY_QUEUES))
     return [
         QueueInfo(
-            name=f"severity:{level}",
-            title=f"With {level}s",
-            count=count(session, f"severity:{level}"),
+            name=name,
+            title=f"With {name.removeprefix('severity:')}s",
+            count=known[name],
             group="Severity",
         )
-        for level in ("error", "warning")
+        for name in SEVERITY_QUEUES
     ]
 
 
 def payer_queue_counts(session: Session) -> list[QueueInfo]:
-    """One queue per payer with claims still to send, largest first."""
-    statement = (
-        select(
-            ClaimRecord.payer_id,
-            func.max(ClaimRecord.payer_name),
-            func.count(),
+    """One queue per payer with claims still to send, largest first.
+
+    The counts come from the payer and status index; each payer's name (the
+    greatest, should a payer id carry several) from the payer and name index.
+    """
+    other = aliased(ClaimRecord)
+    name = (
+        select(other.payer_name)
+        .where(
+            col(other.payer_id) == col(ClaimRecord.payer_id),
+            col(other.status) != ClaimStatus.EXPORTED.value,
         )
+        .order_by(col(other.payer_name).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    statement = (
+        select(ClaimRecord.payer_id, name, func.count())
         .where(_NOT_DONE)
         .group_by(col(ClaimRecord.payer_id))
         .order_by(func.count().desc(), col(ClaimRecord.payer_id))
@@ -166,11 +207,11 @@ def payer_queue_counts(session: Session) -> list[QueueInfo]:
 
 
 def rule_queue_counts(session: Session) -> list[QueueInfo]:
-    """One queue per rule holding claims, with how many it holds."""
+    """One queue per rule holding claims, with how many it holds (read from the
+    partial index of holding findings)."""
     statement = (
         select(FindingRecord.rule_id, func.count(func.distinct(FindingRecord.claim_id)))
-        .where(col(FindingRecord.severity) == "error")
-        .where(col(FindingRecord.exempted).is_(False))
+        .where(HOLDING_FINDING)
         .group_by(col(FindingRecord.rule_id))
         .order_by(col(FindingRecord.rule_id))
     )
@@ -182,7 +223,7 @@ def rule_queue_counts(session: Session) -> list[QueueInfo]:
     ]
 
 
-NO_DATE = dt.date.min
+NO_DATE = NO_SERVICE_DATE
 """Where a claim without a service date sorts: before every real date."""
 
 SORT_COLUMNS: dict[str, str] = {
@@ -217,12 +258,13 @@ def sort_column(sort: str) -> ColumnElement[Any]:
     """
     check_sort(sort)
     if sort == "service_date":
-        return func.coalesce(col(ClaimRecord.service_date), NO_DATE)
+        return SERVICE_DATE_SORT
     return ClaimRecord.__table__.c[sort]  # type: ignore[attr-defined,no-any-return]
 
 
-def sort_value(record: ClaimRecord, sort: str) -> Any:
-    """The record's value of the sort column, as ``sort_column`` sees it."""
+def sort_value(record: Any, sort: str) -> Any:
+    """The value of the sort column, as ``sort_column`` sees it, of a claim
+    record or of a row of ``ROW_COLUMNS``."""
     if sort == "service_date":
         return record.service_date or NO_DATE
     return getattr(record, sort)
@@ -230,12 +272,17 @@ def sort_value(record: ClaimRecord, sort: str) -> Any:
 
 def beyond(sort: str, key: tuple[Any, ...], *, forward: bool) -> ColumnElement[bool]:
     """Rows after (``forward``) or before the row key ``(sort value, id)`` in
-    ascending order: ``(col > v) OR (col = v AND id > i)``."""
+    ascending order: ``(column, id) > (value, id)``.
+
+    Written as one row-value comparison, not as ``column > value OR (column =
+    value AND id > i)``, so that the database reads it as a range of the sort
+    column's index: a page or a position deep in a long queue is a seek, not a
+    scan from its start.
+    """
     value, claim_id = key
-    column, ident = sort_column(sort), col(ClaimRecord.id)
-    if forward:
-        return or_(column > value, and_(column == value, ident > claim_id))
-    return or_(column < value, and_(column == value, ident < claim_id))
+    row = tuple_(sort_column(sort), col(ClaimRecord.id))
+    start = tuple_(literal(value, type_=sort_column(sort).type), literal(claim_id))
+    return row > start if forward else row < start
 
 
 def ordering(sort: str, descending: bool) -> list[Any]:
@@ -246,8 +293,33 @@ def ordering(sort: str, descending: bool) -> list[Any]:
     return [column, ident]
 
 
-def _to_row(record: ClaimRecord, sort: str = "id") -> ClaimRow:
-    assert record.id is not None
+_CLAIM = ClaimRecord.__table__  # type: ignore[attr-defined]
+
+ROW_COLUMNS = [
+    _CLAIM.c[name]
+    for name in (
+        "id",
+        "status",
+        "patient_control_number",
+        "patient_name",
+        "payer_name",
+        "claim_filing_code",
+        "total_charge",
+        "service_date",
+        "holding_rules",
+        "errors",
+        "warnings",
+        "flags",
+        "kind",
+        "assigned_to",
+    )
+]
+"""The claim columns a queue line shows and sorts by: a page selects these, not
+whole records, which cost several times more to load."""
+
+
+def _to_row(record: Any, sort: str = "id") -> ClaimRow:
+    """A queue line from a row of ``ROW_COLUMNS``."""
     return ClaimRow(
         id=record.id,
         key=(sort_value(record, sort), record.id),
@@ -299,7 +371,7 @@ def rows(
         ReviewError: ``sort`` is not a sortable column.
     """
     check_sort(sort)
-    statement = select(ClaimRecord).where(_where(name, extra))
+    statement = select(*ROW_COLUMNS).where(_where(name, extra))
     if before is not None:
         if before is not END:
             statement = statement.where(beyond(sort, before, forward=descending))

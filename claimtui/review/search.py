@@ -7,14 +7,14 @@ is one indexed query over the claim table, whatever the queue's size.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Iterator
 
-from sqlalchemy import ColumnElement, and_, true
+from sqlalchemy import ColumnElement, String, and_, cast, true
 from sqlmodel import Session, col, func, select
 
 from claimtui.review.queues import beyond, ordering, queue_filter, row_key
 from claimtui.store import ClaimRecord, FindingRecord
+from claimtui.store.tables import HOLDING_FINDING
 
 CHUNK = 500
 """Claim ids per ``IN (...)`` list; databases cap the number of parameters."""
@@ -120,38 +120,56 @@ def claim_ids(
     return [claim_id for claim_id in session.exec(statement) if claim_id]
 
 
+def _ids_where(session: Session, condition: ColumnElement[bool]) -> set[int]:
+    """The ids of every claim matching ``condition``, sent by the database as
+    one comma-separated text: rows one by one cost far more to fetch."""
+    listed = select(func.aggregate_strings(cast(ClaimRecord.id, String), ","))
+    text = session.exec(listed.where(condition)).one()
+    return {int(claim_id) for claim_id in text.split(",")} if text else set()
+
+
 def count_among(
     session: Session,
     ids: Iterable[int],
     name: str,
     extra: ColumnElement[bool] | None,
 ) -> int:
-    """How many of ``ids`` the queue shows under ``extra``."""
-    total = 0
-    for batch in _chunks(ids):
-        statement = (
-            select(func.count())
-            .select_from(ClaimRecord)
-            .where(col(ClaimRecord.id).in_(batch), _where(name, extra))
-        )
-        total += int(session.exec(statement).one())
-    return total
+    """How many of ``ids`` the queue shows under ``extra``.
+
+    A few ids are looked up; for many (a tag set can hold every claim), the
+    ids the queue shows are fetched once and the two sets compared, which
+    costs one query however many ids there are.
+    """
+    wanted = set(ids)
+    if len(wanted) > CHUNK:
+        return len(wanted & _ids_where(session, _where(name, extra)))
+    statement = (
+        select(func.count())
+        .select_from(ClaimRecord)
+        .where(col(ClaimRecord.id).in_(sorted(wanted)), _where(name, extra))
+    )
+    return int(session.exec(statement).one())
 
 
 def holding_rule_counts(session: Session, ids: Iterable[int]) -> list[tuple[str, int]]:
     """The rules holding any of ``ids`` and how many of those claims each holds,
-    the most common first (ties in rule order)."""
-    counts: Counter[str] = Counter()
-    for batch in _chunks(ids):
-        statement = (
-            select(
-                FindingRecord.rule_id, func.count(func.distinct(FindingRecord.claim_id))
-            )
-            .where(col(FindingRecord.claim_id).in_(batch))
-            .where(col(FindingRecord.severity) == "error")
-            .where(col(FindingRecord.exempted).is_(False))
-            .group_by(col(FindingRecord.rule_id))
-        )
-        for rule_id, held in session.exec(statement):
-            counts[rule_id] += held
+    the most common first (ties in rule order).
+
+    Read from the partial index of holding findings: for a few ids, theirs;
+    for many, every rule's held claims, compared with ``ids`` here.
+    """
+    wanted = set(ids)
+    claims = func.aggregate_strings(cast(FindingRecord.claim_id, String), ",")
+    statement = (
+        select(FindingRecord.rule_id, claims)
+        .where(HOLDING_FINDING)
+        .group_by(col(FindingRecord.rule_id))
+    )
+    if len(wanted) <= CHUNK:
+        statement = statement.where(col(FindingRecord.claim_id).in_(sorted(wanted)))
+    counts: dict[str, int] = {}
+    for rule_id, held in session.exec(statement):
+        count = len(wanted.intersection(int(claim_id) for claim_id in held.split(",")))
+        if count:
+            counts[rule_id] = count
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))

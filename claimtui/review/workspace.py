@@ -154,18 +154,19 @@ class Workspace:
     def queues(self) -> list[QueueInfo]:
         """Every queue with its count, grouped: status, kind, people, severity,
         rule, payer."""
+        mine = self._queue("mine")
+        names = [*queues.FIXED_QUEUES, mine, *queues.SEVERITY_QUEUES]
         with Session(self.engine) as session:
-            fixed = queues.fixed_queue_counts(session)
-            mine = QueueInfo(
-                name="mine",
-                title=f"Assigned to me ({self.user})",
-                count=queues.count(session, self._queue("mine")),
-                group="People",
-            )
+            counted = queues.counts(session, names)
             return [
-                *fixed,
-                mine,
-                *queues.severity_queue_counts(session),
+                *queues.fixed_queue_counts(session, counted),
+                QueueInfo(
+                    name="mine",
+                    title=f"Assigned to me ({self.user})",
+                    count=counted[mine],
+                    group="People",
+                ),
+                *queues.severity_queue_counts(session, counted),
                 *queues.rule_queue_counts(session),
                 *queues.payer_queue_counts(session),
             ]
@@ -243,6 +244,16 @@ class Workspace:
                 sort=sort,
                 descending=descending,
             )
+
+    def row_key(self, claim_id: int, sort: str = "id") -> tuple[Any, ...] | None:
+        """The key the claim's row has in a queue sorted by ``sort``, to page
+        from it (``claim_rows(after=...)``); None when there is no such claim.
+
+        Raises:
+            ReviewError: the queue cannot be sorted by ``sort``.
+        """
+        with Session(self.engine) as session:
+            return queues.row_key(session, claim_id, queues.check_sort(sort))
 
     def find(
         self,

@@ -16,6 +16,7 @@ import platformdirs
 from sqlalchemy import Engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.schema import CreateIndex
 from sqlmodel import SQLModel, create_engine
 
 from claimtui.store import tables  # noqa: F401  (registers the tables)
@@ -125,11 +126,13 @@ def open_engine(url: str | None = None) -> Engine:
 
 
 def _add_missing_columns(engine: Engine) -> None:
-    """Add columns a newer version defines to tables an older version created.
+    """Add columns and indexes a newer version defines to tables an older
+    version created.
 
     ``create_all`` makes missing tables but leaves existing ones alone. Every
     column added since the first release has a default, so adding it with that
     default keeps old rows valid; the next rebuild of a claim fills it in.
+    Indexes are built from the rows already there.
     """
     inspector = inspect(engine)
     with engine.begin() as connection:
@@ -152,7 +155,9 @@ def _add_missing_columns(engine: Engine) -> None:
                 )
                 log.info("added column %s.%s", table.name, column.name)
             for index in table.indexes:
-                index.create(connection, checkfirst=True)
+                # IF NOT EXISTS, not ``checkfirst``: checking would reflect the
+                # indexes, which SQLAlchemy cannot do for expression indexes.
+                connection.execute(CreateIndex(index, if_not_exists=True))
 
 
 def _sql_literal(value: object) -> str | None:

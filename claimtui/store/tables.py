@@ -11,7 +11,19 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import Column, Numeric, Text, UniqueConstraint
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Index,
+    Numeric,
+    Table,
+    Text,
+    UniqueConstraint,
+    and_,
+    false,
+    func,
+    literal_column,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -76,9 +88,9 @@ class ClaimRecord(SQLModel, table=True):
     patient_control_number: str = Field(default="", index=True)
     patient_name: str = ""
     payer_name: str = Field(default="", index=True)
-    payer_id: str = Field(default="", index=True)
+    payer_id: str = Field(default="")
     claim_filing_code: str = ""
-    kind: str = Field(default="", index=True, description="WC, AA, OA or empty.")
+    kind: str = Field(default="", description="WC, AA, OA or empty.")
     frequency_code: str = Field(
         default="", description="CLM05-3: 1 original, 7 replacement, 8 void."
     )
@@ -96,6 +108,45 @@ class ClaimRecord(SQLModel, table=True):
     export_batch_id: int | None = Field(default=None, foreign_key="export_batch.id")
 
 
+NO_SERVICE_DATE = dt.date.min
+"""Where a claim without a service date sorts: before every real date."""
+
+
+def _table(model: type[SQLModel]) -> Table:
+    return model.__table__  # type: ignore[attr-defined,no-any-return]
+
+
+_CLAIM = _table(ClaimRecord)
+
+SERVICE_DATE_SORT: ColumnElement[dt.date] = func.coalesce(
+    _CLAIM.c.service_date, literal_column(f"'{NO_SERVICE_DATE.isoformat()}'")
+)
+"""What a queue sorted by service date is ordered by: a missing date counts as
+``NO_SERVICE_DATE``, so every claim has a definite place and keyset comparisons
+never meet a NULL. The date is written into the SQL, not bound, so that the
+expression is the indexed one (``ix_claim_status_service_date_sort``)."""
+
+# Counts of the fixed queues and of the queue list (``c``): each is a short range
+# of one index, never a scan of the claim table. They also serve the payer and
+# kind queues and limits (``~p``, ``~w``, ``~x``).
+Index("ix_claim_kind_status", _CLAIM.c.kind, _CLAIM.c.status)
+Index("ix_claim_frequency_status", _CLAIM.c.frequency_code, _CLAIM.c.status)
+Index("ix_claim_errors_status", _CLAIM.c.errors, _CLAIM.c.status)
+Index("ix_claim_warnings_status", _CLAIM.c.warnings, _CLAIM.c.status)
+Index("ix_claim_payer_status", _CLAIM.c.payer_id, _CLAIM.c.status)
+Index("ix_claim_payer_id_name", _CLAIM.c.payer_id, _CLAIM.c.payer_name)
+
+# Pages of a status queue (held, review, ...) in each sort order, and of any
+# queue by service date.
+Index(
+    "ix_claim_status_control_number", _CLAIM.c.status, _CLAIM.c.patient_control_number
+)
+Index("ix_claim_status_payer_name", _CLAIM.c.status, _CLAIM.c.payer_name)
+Index("ix_claim_status_charge", _CLAIM.c.status, _CLAIM.c.total_charge)
+Index("ix_claim_service_date_sort", SERVICE_DATE_SORT)
+Index("ix_claim_status_service_date_sort", _CLAIM.c.status, SERVICE_DATE_SORT)
+
+
 class FindingRecord(SQLModel, table=True):
     """A finding of the claim's latest build, for queues by rule and severity."""
 
@@ -108,6 +159,24 @@ class FindingRecord(SQLModel, table=True):
     message: str
     path: str = ""
     exempted: bool = False
+
+
+_FINDING = _table(FindingRecord)
+
+HOLDING_FINDING: ColumnElement[bool] = and_(
+    _FINDING.c.severity == literal_column("'error'"), _FINDING.c.exempted == false()
+)
+"""A finding that holds its claim: an error not exempted. Written with its
+values in the SQL so that a query using it can read the partial index of
+holding findings (``ix_finding_holding``)."""
+
+Index(
+    "ix_finding_holding",
+    _FINDING.c.rule_id,
+    _FINDING.c.claim_id,
+    sqlite_where=HOLDING_FINDING,
+    postgresql_where=HOLDING_FINDING,
+)
 
 
 class DecisionRecord(SQLModel, table=True):

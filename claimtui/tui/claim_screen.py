@@ -22,12 +22,18 @@ from textual.widgets import Footer, Static
 from claimtui.model import Change
 from claimtui.review import CaseField, ClaimDetail, ClaimRow, ReviewError, Workspace
 from claimtui.review.explain import field_help, field_text
+from claimtui.review.placement import fails
 from claimtui.review.queues import queue_title
 from claimtui.review.staging import ActionKind, StagedAction
 from claimtui.tui.case_pane import CaseEditRequest, CaseFieldPrompt, CasePane
 from claimtui.tui.detail import DetailArea
 from claimtui.tui.dialogs import OverridePrompt, OverrideRequest, ReasonPrompt
-from claimtui.tui.panes import SegmentsList, path_changed, show_value
+from claimtui.tui.panes import (
+    SegmentsList,
+    SegmentsPane,
+    path_changed,
+    show_value,
+)
 from claimtui.tui.prompts import ConfirmDialog, LinePrompt, plural
 from claimtui.tui.queue_view import QueueView
 from claimtui.tui.status import StatusLine, StatusState
@@ -238,16 +244,30 @@ class ClaimScreen(Screen[None]):
         return self.focused is not None and pane in self.focused.ancestors_with_self
 
     def _segment_source(self) -> str:
-        """The field the selected segment takes its first changed element from,
-        else its first element that comes from a field; '' when none does."""
-        index = self.detail_area.query_one(SegmentsList).highlighted
-        if self.detail is None or index is None:
+        """The field the selected segment takes its first failing element from,
+        else its first changed one, else its first element that comes from a
+        field; on the "not in segments" line, the field of the first finding
+        listed there that names one; '' when none does."""
+        pane = self.detail_area.query_one(SegmentsPane)
+        segments_list = pane.segments_list
+        index = segments_list.segment_index
+        if self.detail is None or segments_list.highlighted is None:
             return ""
+        if index is None:
+            paths = [f.path for f in pane.places.failing_unplaced if f.path]
+            return (paths or [""])[0]
         if index >= len(self.detail.segments):
             return ""
+        failed = [
+            place.source
+            for placed in pane.places.in_segment(index)
+            if fails(placed.finding)
+            for place in placed.places
+            if place.source
+        ]
         sources = [s for s in self.detail.segments[index].sources if s]
         changed = [s for s in sources if path_changed(s, self.detail.changed_paths)]
-        return (changed or sources or [""])[0]
+        return (failed or changed or sources or [""])[0]
 
     def on_case_pane_edit_requested(self, event: CasePane.EditRequested) -> None:
         event.stop()
@@ -372,7 +392,7 @@ class ClaimScreen(Screen[None]):
     def action_copy(self) -> None:
         """Copy the selected segment when the Segments pane has the keyboard,
         else the claim number (CLM01); OSC 52 reaches the clipboard over SSH."""
-        index = self.detail_area.query_one(SegmentsList).highlighted
+        index = self.detail_area.query_one(SegmentsList).segment_index
         lines = self.detail.segments if self.detail is not None else []
         if self._segments_focused() and index is not None and index < len(lines):
             assert self.detail is not None

@@ -23,6 +23,14 @@ from textual.widgets.option_list import Option
 from claimtui.model import Change, Finding, RuleTrace
 from claimtui.review import ClaimDetail
 from claimtui.review.explain import condition_values
+from claimtui.review.placement import (
+    FindingPlaces,
+    PlacedFinding,
+    changed_elements,
+    element_sources,
+    fails,
+    place_findings,
+)
 from claimtui.review.staging import StagedAction
 from claimtui.tui.prompts import plural
 
@@ -65,6 +73,19 @@ def outcome_word(trace: RuleTrace) -> str:
 
 CHANGED_MARK = "Δ"
 """Gutter mark of a segment with at least one changed element."""
+
+FAILING_MARK = "!"
+"""Gutter mark of a segment a finding that holds or warns is placed in."""
+
+CHANGED_STYLE = "reverse underline"
+"""How a changed element is drawn."""
+
+FAILING_STYLE = "bold underline red"
+"""How a failing element is drawn; the colour only repeats the bold and the
+gutter's ``!``."""
+
+GUTTER = 3
+"""Columns before a segment's text: the ``!`` and ``Δ`` marks and a space."""
 
 
 def show_value(value: Any) -> str:
@@ -415,15 +436,27 @@ class RulesPane(Pane):
         )
 
 
-def segment_text(line: str, segment_id: str, changed: list[bool]) -> Text:
-    """A segment's X12 text with its changed elements reversed and underlined.
+def segment_text(
+    line: str,
+    segment_id: str,
+    changed: Sequence[bool],
+    failing: Sequence[bool] = (),
+    *,
+    fails: bool = False,
+) -> Text:
+    """A segment's X12 text with its changed and failing elements marked.
 
-    ``changed[i]`` says whether element ``i + 1`` changed. The element separator is
-    the character after the segment id, as in the text itself.
+    ``changed[i]`` and ``failing[i]`` say whether element ``i + 1`` changed or
+    fails a check: changed elements are reversed and underlined, failing ones
+    bold and underlined. The gutter shows ``!`` when the segment fails (any
+    element, or ``fails`` for a finding on the segment as a whole) and ``Δ``
+    when an element changed. The element separator is the character after the
+    segment id, as in the text itself.
     """
     text = Text()
-    any_changed = any(changed)
-    text.append(f"{CHANGED_MARK if any_changed else ' '} ", style="bold")
+    failed = fails or any(failing)
+    text.append(FAILING_MARK if failed else " ", style="bold red")
+    text.append(f"{CHANGED_MARK if any(changed) else ' '} ", style="bold")
     if len(line) <= len(segment_id):
         text.append(line)
         return text
@@ -432,42 +465,95 @@ def segment_text(line: str, segment_id: str, changed: list[bool]) -> Text:
         if position:
             text.append(separator)
         element = position - 1
-        marked = 0 <= element < len(changed) and changed[element]
-        text.append(part, style="reverse underline" if marked else "")
+        styles = [
+            style
+            for marks, style in ((changed, CHANGED_STYLE), (failing, FAILING_STYLE))
+            if 0 <= element < len(marks) and marks[element]
+        ]
+        text.append(part, style=" ".join(styles))
+    return text
+
+
+def not_in_segments_text(findings: Sequence[Finding]) -> Text:
+    """The line above the segments naming the rules of failing findings no
+    segment shows; selecting it shows each finding."""
+    text = Text()
+    text.append(FAILING_MARK, style="bold red")
+    text.append("  not in segments: ", style="bold")
+    text.append(", ".join(dict.fromkeys(finding.rule_id for finding in findings)))
     return text
 
 
 class SegmentsList(PaneList):
-    """The final segments, one per line."""
+    """The final segments, one per line, after a line naming the failing
+    findings no segment shows, when there are any."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.heading = 0
+        """Lines before the first segment: 1 with a "not in segments" line."""
+
+    @property
+    def segment_index(self) -> int | None:
+        """The index (in ``ClaimDetail.segments``) of the highlighted segment;
+        None on the "not in segments" line or with nothing highlighted."""
+        if self.highlighted is None or self.highlighted < self.heading:
+            return None
+        return self.highlighted - self.heading
+
+    def highlight_segment(self, index: int) -> None:
+        """Put the cursor on segment ``index``."""
+        self.highlighted = index + self.heading
 
 
 class SegmentsPane(Pane):
-    """3 Segments: the X12 that will be sent; changed elements are marked."""
+    """3 Segments: the X12 that will be sent; changed and failing elements are
+    marked, and failing findings no segment shows are named above them."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(3, "Segments", id=id)
         self.detail: ClaimDetail | None = None
-        self.border_subtitle = f"{CHANGED_MARK} changed segment · reversed: changed"
+        self.places = FindingPlaces()
+        self.border_subtitle = (
+            f"{FAILING_MARK} failing (bold) · {CHANGED_MARK} changed (reversed)"
+        )
 
     def compose(self) -> ComposeResult:
         yield SegmentsList()
         yield Static(classes="provenance")
 
     @property
-    def focus_target(self) -> Widget:
+    def segments_list(self) -> SegmentsList:
+        """The selectable list of segments."""
         return self.query_one(SegmentsList)
+
+    @property
+    def focus_target(self) -> Widget:
+        return self.segments_list
 
     def show(self, detail: ClaimDetail | None) -> None:
         self.detail = detail
-        segments_list = self.query_one(SegmentsList)
+        segments_list = self.segments_list
         if detail is None:
+            self.places = FindingPlaces()
+            segments_list.heading = 0
             segments_list.clear_options()
             self._show_provenance(None)
             return
+        self.places = place_findings(detail.segments, detail.build.findings)
         options = []
-        for segment, line in zip(detail.segments, detail.segment_lines, strict=False):
-            changed = [path_changed(s, detail.changed_paths) for s in segment.sources]
-            options.append(Option(segment_text(line, segment.id, changed)))
+        unplaced = self.places.failing_unplaced
+        if unplaced:
+            options.append(Option(not_in_segments_text(unplaced)))
+        segments_list.heading = len(options)
+        for index, (segment, line) in enumerate(
+            zip(detail.segments, detail.segment_lines, strict=False)
+        ):
+            changed = changed_elements(segment, detail.changed_paths)
+            failing = self.places.failing_elements(index, len(segment.elements))
+            fails = self.places.segment_fails(index)
+            text = segment_text(line, segment.id, changed, failing, fails=fails)
+            options.append(Option(text))
         previous = segments_list.highlighted
         segments_list.set_options(options)
         if options:
@@ -478,25 +564,98 @@ class SegmentsPane(Pane):
     ) -> None:
         event.stop()
         self._show_provenance(event.option_index)
+        # The provenance takes room from the list: keep the cursor line in view.
+        self.segments_list.call_after_refresh(self.segments_list.scroll_to_highlight)
 
-    def _show_provenance(self, index: int | None) -> None:
+    def _show_provenance(self, option: int | None) -> None:
         provenance = self.query_one(".provenance", Static)
-        if self.detail is None or index is None or index >= len(self.detail.segments):
+        if self.detail is None or option is None:
+            provenance.update("")
+            return
+        index = option - self.segments_list.heading
+        if index < 0:
+            provenance.update(_findings_text(self.places.failing_unplaced))
+            return
+        if index >= len(self.detail.segments):
             provenance.update("")
             return
         segment = self.detail.segments[index]
-        if not any(segment.sources):
+        text = _placed_text(segment.id, self.places.in_segment(index))
+        if any(segment.sources):
             # Envelope and counter segments (HL, LX) come from no claim field.
-            provenance.update("")
-            return
-        text = Text(f"{segment.loop} {segment.id}: ", style="bold")
-        for position, source in enumerate(segment.sources, start=1):
-            if not source:
-                continue
-            changed = path_changed(source, self.detail.changed_paths)
-            mark = f" {CHANGED_MARK}" if changed else ""
-            text.append(f"{segment.id}{position:02d} {source}{mark}  ")
+            if text:
+                text.append("\n")
+            text.append_text(self._sources_text(index))
         provenance.update(text)
+
+    def _sources_text(self, index: int) -> Text:
+        """Each element (each component of a composite) of segment ``index``
+        that comes from a field, with its path and marks."""
+        assert self.detail is not None
+        segment = self.detail.segments[index]
+        failing = [
+            place
+            for placed in self.places.in_segment(index)
+            if fails(placed.finding)
+            for place in placed.places
+        ]
+        text = Text(f"{segment.loop} {segment.id}: ", style="bold")
+        for place in element_sources(segment):
+            if not place.source:
+                continue
+            marks = ""
+            if path_changed(place.source, self.detail.changed_paths):
+                marks += f" {CHANGED_MARK}"
+            if any(other.covers(place) for other in failing):
+                marks += f" {FAILING_MARK}"
+            text.append(f"{place.label(segment.id)} {place.source}{marks}  ")
+        return text
+
+
+def _severity_text(finding: Finding) -> Text:
+    """A finding's severity letter, rule and message, and [exempted] if it is."""
+    letter = SEVERITY_LETTER.get(str(finding.severity), "?")
+    text = Text()
+    text.append(letter, style=f"bold {'red' if letter == 'E' else 'yellow'}")
+    text.append(f" {finding.rule_id}", style="bold")
+    text.append(f" {finding.message}")
+    if finding.exempted:
+        text.append(" [exempted]")
+    return text
+
+
+def _placed_text(segment_id: str, placed: Sequence[PlacedFinding]) -> Text:
+    """One line per finding placed in a segment: ``!`` if it fails, the
+    elements it is about with the fields they come from, and the finding."""
+    text = Text()
+    for number, item in enumerate(placed):
+        if number:
+            text.append("\n")
+        mark = FAILING_MARK if fails(item.finding) else " "
+        text.append(f"{mark} ", style="bold red")
+        where = []
+        for place in item.places:
+            label = place.label(segment_id)
+            if not place.sent:
+                label += " (not sent)"
+            where.append(f"{label} {place.source}".rstrip())
+        text.append(" · ".join(where) + ": ", style="bold")
+        text.append_text(_severity_text(item.finding))
+    return text
+
+
+def _findings_text(findings: Sequence[Finding]) -> Text:
+    """The failing findings no segment shows, one a line, with the field and
+    X12 place each is about."""
+    text = Text()
+    for number, finding in enumerate(findings):
+        if number:
+            text.append("\n")
+        text.append(f"{FAILING_MARK} ", style="bold red")
+        where = " ".join(part for part in (finding.path, finding.segment) if part)
+        text.append(f"{where or 'the claim as a whole'}: ", style="bold")
+        text.append_text(_severity_text(finding))
+    return text
 
 
 def _event_detail(detail_json: str) -> str:

@@ -239,6 +239,8 @@ class QueueView(ScrollView, can_focus=True):
 
     def go_to(self, claim_id: int) -> bool:
         """Put the cursor on the claim; False when it does not show here."""
+        if not self.workspace.count_among([claim_id], self.queue, self.limit):
+            return False
         index = self.workspace.position(
             self.queue,
             claim_id,
@@ -246,6 +248,9 @@ class QueueView(ScrollView, can_focus=True):
             sort=self.sort,
             descending=self.descending,
         )
+        key = self.workspace.row_key(claim_id, self.sort)
+        if key is not None:
+            self.window.place(index, key)
         row = self.window.row(index)
         if row is None or row.id != claim_id:
             return False

@@ -4,7 +4,9 @@ The queue can hold a hundred thousand claims, so the console never asks for all 
 them. ``RowWindow`` keeps at most ``cap`` consecutive rows together with the index
 of the first one, and fetches more on demand with ``claim_rows(after=...)`` or
 ``claim_rows(before=...)``. A jump to the end starts again from the last page
-(``Workspace.END``), so ``G`` costs one query however long the queue is.
+(``Workspace.END``), so ``G`` costs one query however long the queue is, and a
+jump to a claim (a search match, the cursor's claim after a sort) starts again
+from the claim's own key.
 
 Indexes are positions in the queue's stable order: by the sort column, then by
 claim id, so a row's key ``(sort value, id)`` is unique. They are exact while the queue
@@ -96,6 +98,21 @@ class RowWindow:
             self._walk_back(first)
         if stop > self.end:
             self._walk_forward(stop)
+
+    def place(self, index: int, key: tuple[Any, ...]) -> None:
+        """Hold the rows around queue index ``index``, whose row has ``key``.
+
+        Two queries by key, however far away the row is: walking there from
+        the window or from an end of the queue would take one query for every
+        ``MAX_FETCH`` rows on the way.
+        """
+        if self.get(index) is not None or not 0 <= index < self.total:
+            return
+        half = min(self.page // 2, index)
+        before = self._fetch(before=key, limit=half) if half else []
+        after = before[-1].key if before else None
+        self.rows = before + self._fetch(after=after, limit=self.page)
+        self.start = index - len(before)
 
     def reload(self) -> None:
         """Recount and fetch the held rows again, starting at the same place."""
