@@ -143,6 +143,7 @@ def test_cycles_made_while_importing_are_freed_chunk_by_chunk(
         check=True,
     )
     monkeypatch.setattr(workspace_module._ClaimStore, "CHUNK", 5)
+    monkeypatch.setattr(workspace_module, "COLLECT_EVERY", 1)
     monkeypatch.setattr(workspace, "config", Config(import_workers=0))
     made: list[weakref.ref[_Cycle]] = []
     alive_at_later_chunks: list[int] = []
