@@ -117,9 +117,14 @@ def history_facts(
     return facts
 
 
-def line_key_rows(claim_id: int, encounter: Encounter) -> list[dict[str, Any]]:
-    """The claim's line keys as column values, for inserting many at once."""
-    key = patient_key(encounter)
+def line_key_rows(
+    claim_id: int, encounter: Encounter, key: str = ""
+) -> list[dict[str, Any]]:
+    """The claim's line keys as column values, for inserting many at once.
+
+    ``key`` is the encounter's ``patient_key``, when the caller has it already.
+    """
+    key = key or patient_key(encounter)
     return [
         {
             "claim_id": claim_id,
@@ -164,19 +169,27 @@ class ChunkHistory:
     exactly as a rebuild from the store would.
     """
 
-    def __init__(self, session: Session, encounters: Sequence[Encounter]) -> None:
-        keys = {patient_key(encounter) for encounter in encounters}
+    def __init__(
+        self,
+        session: Session,
+        encounters: Sequence[Encounter],
+        keys: Sequence[str] = (),
+    ) -> None:
+        wanted = set(keys) or {patient_key(encounter) for encounter in encounters}
         self.lines: dict[str, list[Any]] = defaultdict(list)
         statement = (
             select(ServiceLineKey)
-            .where(col(ServiceLineKey.patient_key).in_(keys))
+            .where(col(ServiceLineKey.patient_key).in_(wanted))
             .order_by(col(ServiceLineKey.claim_id), col(ServiceLineKey.id))
         )
-        for row in session.exec(statement) if keys else ():
+        for row in session.exec(statement) if wanted else ():
             self.lines[row.patient_key].append(_fact(row))
 
-    def facts(self, encounter: Encounter) -> dict[str, Any]:
-        """The ``history`` facts for ``encounter``, built after the known claims."""
+    def facts(self, encounter: Encounter, key: str = "") -> dict[str, Any]:
+        """The ``history`` facts for ``encounter``, built after the known claims.
+
+        ``key`` is the encounter's ``patient_key``, when the caller has it already.
+        """
         facts: dict[str, Any] = {"history_known": True, "history": []}
         window = _window(encounter)
         if window is None:
@@ -185,7 +198,7 @@ class ChunkHistory:
         first, last = earliest.isoformat(), latest.isoformat()
         facts["history"] = [
             line
-            for line in self.lines.get(patient_key(encounter), ())
+            for line in self.lines.get(key or patient_key(encounter), ())
             if line["service_date"] is not None
             and first <= line["service_date"] <= last
         ]

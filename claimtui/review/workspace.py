@@ -909,7 +909,8 @@ class _ClaimStore:
             return
         rows = [self._encounter_row(item) for item in pending]
         claim_ids = self._insert_claims(rows)
-        history = ChunkHistory(session, [item.encounter for item in pending])
+        encounters = [item.encounter for item in pending]
+        history = ChunkHistory(session, encounters, [item.patient for item in pending])
         chunk = _InFlight(pending, claim_ids, rows, history)
         # Fresh (not forked) workers take a while to start, worth it only once
         # a file has shown it is large.
@@ -950,10 +951,14 @@ class _ClaimStore:
             facts: dict[str, Any] | None = None
             if result is None or patient in missed:
                 if actual is None:
-                    actual = ChunkHistory(session, [i.encounter for i in chunk.pending])
+                    actual = ChunkHistory(
+                        session,
+                        [i.encounter for i in chunk.pending],
+                        chunk.patients,
+                    )
                     for rows in chunk.built_lines(line_keys):
                         actual.add(rows)
-                facts = actual.facts(item.encounter)
+                facts = actual.facts(item.encounter, patient)
             if result is None or (facts is not None and chunk.guesses[index] != facts):
                 assert facts is not None
                 result = build_new(
@@ -1085,7 +1090,7 @@ class _InFlight:
         """History from the store when the chunk was read."""
         self.guesses: list[dict[str, Any] | None] = [None] * len(pending)
         self.guessed_lines: list[list[dict[str, Any]] | None] = [None] * len(pending)
-        self.patients = [""] * len(pending)
+        self.patients = [item.patient for item in pending]
         self.batches: list[Batch] = []
         self.before: _InFlight | None = None
         """The chunk still being built when this one was handed to the workers."""
@@ -1099,7 +1104,6 @@ class _InFlight:
         yet: its claims count as history with their lines as received.
         """
         guessing = self.history.copy()
-        self.patients = [patient_key(item.encounter) for item in self.pending]
         if before is not None:
             self.before = before
             ours = set(self.patients)
@@ -1108,10 +1112,10 @@ class _InFlight:
                     guessing.add(rows)
         jobs = []
         for index, item in enumerate(self.pending):
-            facts = guessing.facts(item.encounter)
+            facts = guessing.facts(item.encounter, item.patient)
             self.guesses[index] = facts
             claim_id = self.claim_ids[index]
-            rows = line_key_rows(claim_id, item.encounter)
+            rows = line_key_rows(claim_id, item.encounter, item.patient)
             self.guessed_lines[index] = rows
             guessing.add(rows)
             encounter_json = self.rows[index]["encounter_json"]
@@ -1147,12 +1151,15 @@ class _Pending:
     encounter_json: str
     fingerprint: str
     issues_json: str
+    patient: str
+    """The encounter's ``patient_key``."""
 
     @classmethod
     def of(cls, ingested: IngestedClaim) -> _Pending:
         encounter_json, fingerprint = stored_json(ingested.encounter)
         issues = claim_ops.issues_json(ingested.issues)
-        return cls(ingested, encounter_json, fingerprint, issues)
+        patient = patient_key(ingested.encounter)
+        return cls(ingested, encounter_json, fingerprint, issues, patient)
 
     @property
     def encounter(self) -> Encounter:
