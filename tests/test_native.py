@@ -20,7 +20,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from claimtui.engine import load_rule_set, shipped_rules_dir
-from claimtui.engine.expressions import CompiledPart, build_activation, make_context
+from claimtui.engine.expressions import (
+    CompiledPart,
+    build_activation,
+    false_part,
+    make_context,
+)
 from claimtui.engine.native import Declined, Unsupported, compile_native
 from claimtui.engine.samples import example_encounter
 from claimtui.model import Encounter
@@ -115,6 +120,44 @@ def test_shipped_expressions_agree_on_real_and_generated_claims(
                 assert _same(mine, theirs), (rule_id, part.source, mine, theirs)
                 compared += mine[0] != "error"
     assert compared > 10_000
+
+
+def _reference_false_part(condition: Any, evaluation: Any) -> int | None:
+    """Which part made the condition false, by the ``cel`` interpreter alone."""
+    values = []
+    for part in condition.parts:
+        try:
+            values.append(part.program.execute(evaluation.context))
+        except Exception:
+            values.append(None)
+    if condition.join == "or":
+        return -1 if all(value is False for value in values) else None
+    for index, value in enumerate(values):
+        if value is False:
+            return index
+        if value is not True:
+            return None
+    return None
+
+
+def test_deciders_agree_with_the_parts_evaluated_by_cel(
+    rule_set: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    decided = 0
+    for encounter in _encounters(tmp_path_factory):
+        activation = build_activation(encounter, TODAY, rule_set.identifiers)
+        evaluation = make_context(activation, rule_set.functions)
+        for rule in rule_set.rules:
+            condition = rule.condition
+            assert condition.decide is not None, rule.id
+            mine = false_part(condition, evaluation)
+            if mine is None:
+                continue
+            decided += 1
+            # A conjunction's parts after the false one were never run, so
+            # only the first false part is compared.
+            assert _reference_false_part(condition, evaluation) == mine, rule.id
+    assert decided > 10_000
 
 
 VALUES: dict[str, Any] = {

@@ -16,7 +16,6 @@ Every value that changes is a ``Change`` in the result and in its rule's trace.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -324,6 +323,37 @@ def _mutates(rule: Rule) -> bool:
     )
 
 
+@dataclass
+class _Step:
+    """A rule as ``build_claim`` runs it, with the traces of its quick passes."""
+
+    rule: Rule
+    quick: bool
+    """Enabled, for every claim, and its condition has a Python form."""
+    passed: dict[int, RuleTrace]
+    """Its passed traces by the index ``false_part`` gives."""
+
+
+_PLAN = ("plan",)
+
+
+def _plan(rule_set: RuleSet) -> list[_Step]:
+    """The rule set's steps, made once and kept with its traces."""
+    plan = rule_set.trace_cache.get(_PLAN)
+    if plan is None:
+        plan = [
+            _Step(
+                rule,
+                rule.enabled and not rule.scoped and rule.condition.decide is not None,
+                {},
+            )
+            for rule in rule_set.rules
+        ]
+        rule_set.trace_cache[_PLAN] = plan
+    assert isinstance(plan, list)
+    return plan
+
+
 _TRACE_CACHE_SIZE = 20_000
 """Traces kept for reuse at most; a rule set in use for weeks stays small."""
 
@@ -538,21 +568,18 @@ def build_claim(
 
     claim = _Claim(work, today or dt.date.today(), rule_set, facts)
     traces = []
-    cache = rule_set.trace_cache
-    for rule in rule_set.rules:
-        rule_id = rule.id
-        if rule.enabled and not rule.scoped and rule_id not in exemptions:
+    for step in _plan(rule_set):
+        rule = step.rule
+        if step.quick and rule.id not in exemptions:
             # The common case, kept short: a rule for every claim, found false.
             index = false_part(rule.condition, claim.context)
             if index is not None:
-                key = ("false part", rule_id, rule.version, index)
-                trace = cache.get(key)
+                trace = step.passed.get(index)
                 if trace is None:
-                    make = functools.partial(_passed, rule, index)
-                    trace = _cached_trace(rule_set, key, make)
+                    trace = step.passed[index] = _passed(rule, index)
                 traces.append(trace)
                 continue
-        trace, claim = _run_rule(rule, claim, exemptions.get(rule_id), rule_set)
+        trace, claim = _run_rule(rule, claim, exemptions.get(rule.id), rule_set)
         traces.append(trace)
         findings.extend(trace.findings)
         changes.extend(trace.changes)

@@ -28,7 +28,12 @@ import cel
 from pydantic import BaseModel
 
 from claimtui.engine.helpers import HELPERS
-from claimtui.engine.native import NativeFunction, Unsupported, compile_native
+from claimtui.engine.native import (
+    NativeFunction,
+    Unsupported,
+    compile_decider,
+    compile_native,
+)
 from claimtui.engine.tables import TABLE_FUNCTIONS
 from claimtui.model import Encounter
 
@@ -97,6 +102,9 @@ class Condition:
     join: Literal["and", "or"]
     whole: CompiledPart
     """The condition compiled as one expression, for value expressions."""
+    decide: NativeFunction | None = None
+    """Python function telling which part made the condition false, if any
+    (``native.compile_decider``); None when a part has no Python form."""
 
 
 def _split_top_level(source: str, operator: str) -> list[str]:
@@ -178,7 +186,13 @@ def compile_condition(source: str) -> Condition:
         pieces = _split_top_level(source, "&&")
     parts = tuple(_compile_part(piece) for piece in pieces)
     whole = _compile_part(source) if len(parts) > 1 else parts[0]
-    return Condition(source, parts, join, whole)
+    decide = None
+    if all(part.native is not None for part in parts):
+        try:
+            decide = compile_decider(pieces, join, _HELPER_NAMES)
+        except Unsupported:
+            decide = None
+    return Condition(source, parts, join, whole, decide)
 
 
 class EvaluationError(RuntimeError):
@@ -257,25 +271,14 @@ def false_part(condition: Condition, evaluation: Evaluation) -> int | None:
     gives the whole answer. Most claims pass most rules, so this is the path
     nearly every rule takes.
     """
-    variables, functions = evaluation.variables, evaluation.functions
+    decide = condition.decide
+    if decide is None:
+        return None
     try:
-        if condition.join == "or":
-            native = condition.whole.native
-            if native is not None and native(variables, functions) is False:
-                return -1
-            return None
-        for index, part in enumerate(condition.parts):
-            native = part.native
-            if native is None:
-                return None
-            value = native(variables, functions)
-            if value is False:
-                return index
-            if value is not True:
-                return None
+        index: int | None = decide(evaluation.variables, evaluation.functions)
     except Exception:
         return None
-    return None
+    return index
 
 
 def passed_parts(condition: Condition, index: int) -> list[tuple[str, Any]]:

@@ -26,7 +26,7 @@ functions.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -384,6 +384,44 @@ def compile_native(source: str, functions: Collection[str]) -> NativeFunction:
     namespace["K"] = tuple(compiler.constants)
     code = f"def _native(V, F):\n    return {body}\n"
     exec(compile(code, f"<cel: {source[:60]}>", "exec"), namespace)
+    function: NativeFunction = namespace["_native"]
+    return function
+
+
+def compile_decider(
+    sources: Sequence[str], join: str, functions: Collection[str]
+) -> NativeFunction:
+    """Compile the parts of a condition into one function that tells which
+    part made it false: -1 for a false disjunction (``join`` "or": every part
+    false), the index of the first false part of a conjunction, or None when
+    the condition is true or a part gives something other than a bool.
+
+    Raises:
+        Unsupported: a part uses something outside the subset.
+    """
+    compiler = _Compiler("", functions)
+    bodies = []
+    for source in sources:
+        compiler.tokens = _tokens(source)
+        compiler.at = 0
+        body, _ = compiler.expression()
+        if compiler.peek().kind != "end":
+            raise Unsupported(f"unexpected {compiler.peek().text!r}")
+        bodies.append(body)
+    if join == "or":
+        whole = " or ".join(f"_t({body})" for body in bodies)
+        lines = [f"    return -1 if ({whole}) is False else None"]
+    else:
+        lines = []
+        for index, body in enumerate(bodies):
+            lines.append(f"    v = {body}")
+            lines.append(f"    if v is False:\n        return {index}")
+            lines.append("    if v is not True:\n        return None")
+        lines.append("    return None")
+    namespace: dict[str, Any] = dict(_RUNTIME)
+    namespace["K"] = tuple(compiler.constants)
+    code = "def _native(V, F):\n" + "\n".join(lines) + "\n"
+    exec(compile(code, f"<cel: {' && '.join(sources)[:60]}>", "exec"), namespace)
     function: NativeFunction = namespace["_native"]
     return function
 
