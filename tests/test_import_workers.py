@@ -17,6 +17,7 @@ import pytest
 
 from claimtui.engine import load_rule_set, shipped_rules_dir
 from claimtui.review import Config, Workspace, parallel
+from claimtui.review import workspace as workspace_module
 from claimtui.review.parallel import BuildJob, BuildPool, worker_count
 from claimtui.review.workspace import _ClaimStore
 from claimtui.store import open_engine
@@ -131,3 +132,26 @@ def test_worker_count_follows_the_config() -> None:
     assert worker_count(3) == 3
     assert worker_count(50) == 8
     assert worker_count(None) >= 0
+
+
+def test_fresh_workers_load_the_same_rules_and_store_the_same_claims(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The console imports from a thread, where workers are started afresh
+    # (not forked) and load the rule folders themselves.
+    monkeypatch.setattr(_ClaimStore, "CHUNK", 20)
+    monkeypatch.setattr(parallel, "can_fork", lambda: False)
+    monkeypatch.setattr(workspace_module, "can_fork", lambda: False)
+    rules = tmp_path / "practice"
+    rules.mkdir()
+    (rules / "telehealth.yaml").write_text(CHANGING_RULE, encoding="utf-8")
+    source = returning_in_later_chunks(tmp_path)
+    alone = _workspace(tmp_path, "alone.sqlite", 0, rules)
+    fresh = _workspace(tmp_path, "fresh.sqlite", 2, rules)
+    try:
+        alone.import_path(source)
+        assert fresh.import_path(source).imported == 65
+        assert stored_state(fresh) == stored_state(alone)
+    finally:
+        alone.engine.dispose()
+        fresh.engine.dispose()
