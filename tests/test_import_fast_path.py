@@ -60,16 +60,19 @@ def rebuilt_state(workspace: Workspace) -> dict[int, Any]:
     return stored_state(workspace)
 
 
+def generated_records(tmp_path: Path, count: int, seed: int) -> list[Any]:
+    """``count`` generated claims as the JSON records an import reads."""
+    generated = tmp_path / "generated.837"
+    command = [sys.executable, str(GEN837), str(count), "--seed", str(seed)]
+    subprocess.run([*command, "-o", str(generated)], check=True)
+    encounters = [claim.encounter for claim in read_837p(generated).claims]
+    return [encounter.model_dump(mode="json") for encounter in encounters]
+
+
 def patients_seen_twice(tmp_path: Path) -> Path:
     """A JSON file of generated claims where ten patients come back with the same
     lines under a new claim number: five in the same chunk, five chunks later."""
-    generated = tmp_path / "generated.837"
-    subprocess.run(
-        [sys.executable, str(GEN837), "60", "--seed", "5", "-o", str(generated)],
-        check=True,
-    )
-    encounters = [claim.encounter for claim in read_837p(generated).claims]
-    records = [encounter.model_dump(mode="json") for encounter in encounters]
+    records = generated_records(tmp_path, 60, seed=5)
     for index in range(10):
         again = json.loads(json.dumps(records[index]))
         again["claim"]["patient_control_number"] += "R"

@@ -9,8 +9,6 @@ equal an import without workers, and a rebuild of each claim from the store.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,9 +19,12 @@ from claimtui.review import workspace as workspace_module
 from claimtui.review.parallel import BuildJob, BuildPool, worker_count
 from claimtui.review.workspace import _ClaimStore
 from claimtui.store import open_engine
-from claimtui.x12.reader import read_837p
-from tests.conftest import GEN837, TODAY
-from tests.test_import_fast_path import patients_seen_twice, stored_state
+from tests.conftest import TODAY
+from tests.test_import_fast_path import (
+    generated_records,
+    patients_seen_twice,
+    stored_state,
+)
 
 # A practice rule that changes every line (modifier GT), so the lines a worker
 # guessed as history differ from the lines as built.
@@ -43,13 +44,7 @@ rules:
 def returning_in_later_chunks(tmp_path: Path) -> Path:
     """Generated claims where patients come back in the same chunk of 20, in
     the second and third chunks, which workers build."""
-    generated = tmp_path / "generated.837"
-    subprocess.run(
-        [sys.executable, str(GEN837), "60", "--seed", "7", "-o", str(generated)],
-        check=True,
-    )
-    encounters = [claim.encounter for claim in read_837p(generated).claims]
-    records = [encounter.model_dump(mode="json") for encounter in encounters]
+    records = generated_records(tmp_path, 60, seed=7)
     for index in (22, 26, 30, 44, 48):
         again = json.loads(json.dumps(records[index]))
         again["claim"]["patient_control_number"] += "R"
@@ -69,10 +64,16 @@ def _workspace(
 
 
 @pytest.mark.parametrize("changing", [False, True], ids=["as-received", "changed"])
+@pytest.mark.parametrize("forked", [True, False], ids=["forked", "fresh"])
 def test_workers_store_the_same_claims_as_one_process(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, changing: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, changing: bool, forked: bool
 ) -> None:
     monkeypatch.setattr(_ClaimStore, "CHUNK", 20)
+    if not forked:
+        # The console imports from a thread, where workers are started afresh
+        # and load the rule folders themselves.
+        monkeypatch.setattr(parallel, "can_fork", lambda: False)
+        monkeypatch.setattr(workspace_module, "can_fork", lambda: False)
     rules = None
     if changing:
         rules = tmp_path / "practice"
@@ -132,26 +133,3 @@ def test_worker_count_follows_the_config() -> None:
     assert worker_count(3) == 3
     assert worker_count(50) == 8
     assert worker_count(None) >= 0
-
-
-def test_fresh_workers_load_the_same_rules_and_store_the_same_claims(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The console imports from a thread, where workers are started afresh
-    # (not forked) and load the rule folders themselves.
-    monkeypatch.setattr(_ClaimStore, "CHUNK", 20)
-    monkeypatch.setattr(parallel, "can_fork", lambda: False)
-    monkeypatch.setattr(workspace_module, "can_fork", lambda: False)
-    rules = tmp_path / "practice"
-    rules.mkdir()
-    (rules / "telehealth.yaml").write_text(CHANGING_RULE, encoding="utf-8")
-    source = returning_in_later_chunks(tmp_path)
-    alone = _workspace(tmp_path, "alone.sqlite", 0, rules)
-    fresh = _workspace(tmp_path, "fresh.sqlite", 2, rules)
-    try:
-        alone.import_path(source)
-        assert fresh.import_path(source).imported == 65
-        assert stored_state(fresh) == stored_state(alone)
-    finally:
-        alone.engine.dispose()
-        fresh.engine.dispose()
