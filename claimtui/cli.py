@@ -473,6 +473,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"claimtui: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        print(
+            "claimtui: interrupted; an unfinished import stores nothing",
+            file=sys.stderr,
+        )
         return 130
     except BrokenPipeError:
         # The reader of our output went away (e.g. `| head`); nothing to report.

@@ -20,6 +20,7 @@ import datetime as dt
 import gc
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -122,6 +123,9 @@ def _start_worker(
     today: dt.date | None,
 ) -> None:
     global _worker_rule_set, _worker_today
+    # Ctrl-C is the importer's to handle: it stops the workers and rolls the
+    # import back. A worker interrupted too would only print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # A forked worker inherits the importer's objects and its paused collector:
     # set the inherited objects aside for good, and collect what it makes.
     gc.freeze()
