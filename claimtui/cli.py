@@ -338,7 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--load-only", action="store_true", help="do not open console")
     demo.set_defaults(handler=cmd_demo, demo=True)
 
-    imp = commands.add_parser("import", help="import 837P or JSON files")
+    imp = commands.add_parser("import", help="import 837P, JSON or CSV files")
     imp.add_argument("paths", nargs="+", metavar="PATH")
     imp.add_argument("--lenient", action="store_true")
     imp.add_argument("--json", action="store_true")

@@ -9,14 +9,14 @@ equal an import without workers, and a rebuild of each claim from the store.
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
 
 from claimtui.engine import load_rule_set, shipped_rules_dir
-from claimtui.review import Config, Workspace, parallel
-from claimtui.review import workspace as workspace_module
-from claimtui.review.parallel import BuildJob, BuildPool, worker_count
+from claimtui.review import Config, Workspace
+from claimtui.review.parallel import BuildPool, worker_count
 from claimtui.review.workspace import _ClaimStore
 from claimtui.store import open_engine
 from tests.conftest import TODAY
@@ -64,16 +64,10 @@ def _workspace(
 
 
 @pytest.mark.parametrize("changing", [False, True], ids=["as-received", "changed"])
-@pytest.mark.parametrize("forked", [True, False], ids=["forked", "fresh"])
 def test_workers_store_the_same_claims_as_one_process(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, changing: bool, forked: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, changing: bool
 ) -> None:
     monkeypatch.setattr(_ClaimStore, "CHUNK", 20)
-    if not forked:
-        # The console imports from a thread, where workers are started afresh
-        # and load the rule folders themselves.
-        monkeypatch.setattr(parallel, "can_fork", lambda: False)
-        monkeypatch.setattr(workspace_module, "can_fork", lambda: False)
     rules = None
     if changing:
         rules = tmp_path / "practice"
@@ -122,10 +116,30 @@ def test_the_pool_is_used_for_a_large_file(
     assert started == [1]
 
 
-def test_a_worker_that_loads_another_rule_set_builds_nothing() -> None:
-    job = BuildJob(1, "{}", {}, "[]")
-    parallel._start_worker(None, (shipped_rules_dir(),), "another-version", TODAY)
-    assert parallel._build_jobs([job]) is None
+def test_an_import_from_a_thread_builds_in_its_own_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The console imports from a background thread, where forking is unsafe.
+    monkeypatch.setattr(_ClaimStore, "CHUNK", 20)
+    started: list[int] = []
+    monkeypatch.setattr(BuildPool, "__init__", lambda *_: started.append(1))
+    source = returning_in_later_chunks(tmp_path)
+    alone = _workspace(tmp_path, "alone.sqlite", 0, None)
+    threaded = _workspace(tmp_path, "threaded.sqlite", 2, None)
+    reports = []
+    try:
+        alone.import_path(source)
+        worker = threading.Thread(
+            target=lambda: reports.append(threaded.import_path(source))
+        )
+        worker.start()
+        worker.join()
+        assert reports[0].imported == 65
+        assert stored_state(threaded) == stored_state(alone)
+    finally:
+        alone.engine.dispose()
+        threaded.engine.dispose()
+    assert started == []
 
 
 def test_worker_count_follows_the_config() -> None:

@@ -3,6 +3,7 @@ palette, remapped keys, read-only, background work and the idle lock."""
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from pathlib import Path
 
@@ -396,3 +397,30 @@ async def test_commit_summary_keeps_its_hint_in_view_at_80x24(tmp_path: Path) ->
         assert str(hint.render()) == "y confirm · n or esc cancel"
         assert hint.region.y >= 0 and hint.region.bottom <= 24
         assert hint.region.height == 1
+
+
+async def test_quit_while_work_runs_in_the_background_asks_first(
+    tmp_path: Path,
+) -> None:
+    app = ClaimApp(demo_workspace(tmp_path))
+    release = threading.Event()
+
+    def slow_job(progress: object) -> str:
+        release.wait(10)
+        return "done"
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.run_in_background("Commit", slow_job)
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("q")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "still running" in app.screen.body
+        await pilot.press("n")
+        await pilot.pause()
+        release.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.return_code is None

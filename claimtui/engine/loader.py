@@ -86,8 +86,6 @@ class RuleSet:
     """Practice-supplied reference tables (``tables/*.csv`` in rule layers)."""
     functions: dict[str, Any] = field(default_factory=dict, repr=False)
     """Helpers and table functions expressions call; filled in on creation."""
-    sources: tuple[Path, ...] = ()
-    """The folders the set was loaded from, in layer order."""
 
     def __post_init__(self) -> None:
         if not self.functions:
@@ -424,7 +422,6 @@ def load_rule_set(dirs: Sequence[Path]) -> RuleSet:
         digest.hexdigest()[:16],
         frozenset(identifiers),
         tables=tables,
-        sources=tuple(dirs),
     )
     logger.info(
         "rule set %s loaded: %d rules, %d problems",

@@ -9,9 +9,9 @@ guess in claim order against the history the built claims give; a claim whose
 guess was wrong (a rule changed a line of an earlier claim of the same patient)
 is built again here. The stored result is the same as a build in one process.
 
-Workers are forked when this process has a single thread (the command line),
-so they share the loaded rule set; otherwise they start afresh and load the same
-rule folders, and are used only if they load the same rule set version.
+Workers are forked, so they start at once with the loaded rule set; they are
+used only where forking is safe: a process with one thread (the command line).
+The console imports from a background thread and builds in its own process.
 """
 
 from __future__ import annotations
@@ -22,14 +22,13 @@ import multiprocessing
 import os
 import signal
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from claimtui.engine import RuleSet, build_claim, load_rule_set
+from claimtui.engine import RuleSet, build_claim
 from claimtui.model import ClaimStatus, Encounter
 from claimtui.review import claims as claim_ops
 from claimtui.review.history import line_key_rows
@@ -116,12 +115,7 @@ _worker_rule_set: RuleSet | None = None
 _worker_today: dt.date | None = None
 
 
-def _start_worker(
-    inherited: RuleSet | None,
-    sources: Sequence[Path],
-    version: str,
-    today: dt.date | None,
-) -> None:
+def _start_worker(rule_set: RuleSet, today: dt.date | None) -> None:
     global _worker_rule_set, _worker_today
     # Ctrl-C is the importer's to handle: it stops the workers and rolls the
     # import back. A worker interrupted too would only print a traceback.
@@ -130,8 +124,7 @@ def _start_worker(
     # set the inherited objects aside for good, and collect what it makes.
     gc.freeze()
     gc.enable()
-    rule_set = inherited if inherited is not None else load_rule_set(sources)
-    _worker_rule_set = rule_set if rule_set.version == version else None
+    _worker_rule_set = rule_set
     _worker_today = today
 
 
@@ -174,8 +167,8 @@ class Batch:
 def can_fork() -> bool:
     """True when workers can be forked: one thread here, and a platform with fork.
 
-    A forked worker starts at once with the loaded rule set; a fresh one takes
-    a second or two to import and load the rules.
+    Forking a process that runs other threads (the console) can leave a lock
+    held in the child, so there claims are built in the importing process.
     """
     return (
         threading.active_count() == 1
@@ -188,14 +181,11 @@ class BuildPool:
 
     def __init__(self, rule_set: RuleSet, today: dt.date | None, workers: int) -> None:
         self.workers = workers
-        forking = can_fork()
-        context = multiprocessing.get_context("fork" if forking else "spawn")
-        inherited = rule_set if forking else None
         self.executor = ProcessPoolExecutor(
             max_workers=workers,
-            mp_context=context,
+            mp_context=multiprocessing.get_context("fork"),
             initializer=_start_worker,
-            initargs=(inherited, tuple(rule_set.sources), rule_set.version, today),
+            initargs=(rule_set, today),
         )
 
     def submit(self, jobs: list[BuildJob]) -> list[Batch]:

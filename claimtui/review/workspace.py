@@ -912,10 +912,7 @@ class _ClaimStore:
         encounters = [item.encounter for item in pending]
         history = ChunkHistory(session, encounters, [item.patient for item in pending])
         chunk = _InFlight(pending, claim_ids, rows, history)
-        # Fresh (not forked) workers take a while to start, worth it only once
-        # a file has shown it is large.
-        large = self.stored > 0 or can_fork()
-        if full and large and self.workers and self.pool is None:
+        if full and self.workers and self.pool is None and can_fork():
             self.pool = BuildPool(self.rule_set, self.today, self.workers)
         # With workers, this chunk goes to them before the one they built last
         # is stored, so they build while this process stores and reads on.

@@ -22,6 +22,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer
+from textual.worker import WorkerState
 
 from claimtui.review import ClaimRow, ReviewError, Workspace
 from claimtui.review.queues import SORT_COLUMNS, queue_title
@@ -533,6 +534,19 @@ class QueueScreen(Screen[None]):
         self.detail_area.active = number
 
     async def action_quit(self) -> None:
+        running = [
+            worker.name
+            for worker in self.app.workers
+            if worker.group == "long-work" and worker.state == WorkerState.RUNNING
+        ]
+        if running:
+            body = (
+                f"{running[0]} is still running in the background. Quitting now "
+                "stops it part way: wait for it to finish (a commit keeps only "
+                "what it has written so far). Quit anyway?"
+            )
+            self.app.push_screen(ConfirmDialog("Quit", body), self._quit_answered)
+            return
         staged = len(self.console.staging)
         if not staged:
             self.app.exit()
