@@ -284,3 +284,12 @@ def test_json_schema_describes_rules_and_overrides() -> None:
     rule = schema["$defs"]["RuleSpec"]
     assert rule["required"] == ["id", "title", "why", "severity", "actions"]
     json.dumps(schema)
+
+
+def test_a_load_problem_changes_the_version_so_stored_claims_are_rebuilt(
+    tmp_path: Path,
+) -> None:
+    shipped = load_rule_set([shipped_rules_dir()])
+    missing = load_rule_set([shipped_rules_dir(), tmp_path / "no-such-folder"])
+    assert missing.errors
+    assert missing.version != shipped.version

@@ -411,6 +411,10 @@ def load_rule_set(dirs: Sequence[Path]) -> RuleSet:
     for name in sorted(tables.by_name):
         digest.update(f"table:{name}\0".encode())
         digest.update(tables.by_name[name].fingerprint.encode())
+    # A problem (a missing folder, say) changes what claims get, so it changes
+    # the version too, and stored claims are rebuilt and held.
+    for error in errors:
+        digest.update(f"error:{error}\0".encode())
     # Lines are walked by `lines` filters whether or not a rule names them.
     identifiers: set[str] = {"service_lines"}
     for rule in rules:
