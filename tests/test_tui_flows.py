@@ -17,6 +17,7 @@ from claimtui.tui import ClaimApp
 from claimtui.tui.claim_screen import ClaimScreen
 from claimtui.tui.panes import HistoryPane
 from claimtui.tui.prompts import (
+    TYPE_COUNT_FROM,
     CommitDialog,
     ConfirmDialog,
     LinePrompt,
@@ -424,3 +425,17 @@ async def test_quit_while_work_runs_in_the_background_asks_first(
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.return_code is None
+
+
+async def test_a_large_commit_takes_the_typed_count_at_once(tmp_path: Path) -> None:
+    app = ClaimApp(demo_workspace(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        for number in range(TYPE_COUNT_FROM):
+            app.staging.stage(StagedAction(number % 50 + 1, "note", f"n {number}"))
+        await pilot.press("dollar_sign")
+        await pilot.pause()
+        assert isinstance(app.screen, CommitDialog)
+        await type_text(pilot, str(TYPE_COUNT_FROM))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, CommitDialog)

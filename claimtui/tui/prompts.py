@@ -140,6 +140,11 @@ class CommitDialog(ModalScreen[bool]):
             else:
                 yield Static("y confirm · n or esc cancel", classes="dialog-hint")
 
+    def on_mount(self) -> None:
+        if self.must_type_count:
+            # The count is what the user types next; the summary still scrolls.
+            self.query_one("#count", Input).focus()
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         typed = event.value.replace(",", "").strip()
