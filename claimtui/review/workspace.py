@@ -849,8 +849,9 @@ class _ClaimStore:
     ``claim_ops.rebuild`` would from the stored rows. Rows go in with bulk
     statements, not ORM objects, which cost more than the build itself.
 
-    From the second chunk of a large file on, worker processes build a chunk
-    while this process reads the next one (see ``claimtui.review.parallel``).
+    On the command line, once a file fills a chunk, forked worker processes
+    build each chunk while this process stores the one before and reads the
+    next (see ``claimtui.review.parallel``).
     """
 
     CHUNK = 500
