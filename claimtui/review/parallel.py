@@ -17,12 +17,13 @@ The console imports from a background thread and builds in its own process.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gc
 import multiprocessing
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -81,22 +82,32 @@ def build_new(
 
 
 @contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a chunk is built and stored.
+def collector_paused() -> Iterator[Callable[[], object]]:
+    """Pause the cyclic garbage collector while claims are read, built and stored;
+    gives a function that collects only the young generations, for between chunks.
+    The importer pauses it for the whole import, a worker for each batch.
 
-    A chunk's builds allocate many objects that live until its rows are written,
-    and the collector would trace them, and every claim read but not stored yet,
-    again and again for next to nothing: builds leave almost no reference
-    cycles, and what they leave is collected once the chunk is done.
+    Reading and building allocate many objects that stay alive until their chunk
+    is written, and a reader holds every claim of its transaction set until it
+    hands them out. The collector kept tracing all of them in full collections
+    that found next to nothing to free: reading and building leave almost no
+    reference cycles. Collecting the young generations after each chunk frees
+    the few there are (whoever made them), so memory stays bounded; objects
+    that outlive a chunk are left to the full collections after the import. A
+    collector paused by the caller is left paused and not run.
     """
-    paused = gc.isenabled()
-    if paused:
-        gc.disable()
+    if not gc.isenabled():
+        yield _no_collection
+        return
+    gc.disable()
     try:
-        yield
+        yield functools.partial(gc.collect, 1)
     finally:
-        if paused:
-            gc.enable()
+        gc.enable()
+
+
+def _no_collection() -> None:
+    return None
 
 
 def worker_count(configured: int | None) -> int:

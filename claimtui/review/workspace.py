@@ -9,14 +9,11 @@ as they are.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import gc
 import getpass
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -42,6 +39,7 @@ from claimtui.review.parallel import (
     BuiltClaim,
     build_new,
     can_fork,
+    collector_paused,
     held,
     worker_count,
 )
@@ -802,7 +800,7 @@ class Workspace:
         so the report lists every problem of the file.
         """
         file_issues = 0
-        with _collector_paused() as collect_young:
+        with collector_paused() as collect_young:
             for item in stream.items:
                 if isinstance(item, IngestedClaim):
                     _take_claim(item, store, report, progress)
@@ -1186,34 +1184,6 @@ Each collection traces every young object still alive (the claims the reader
 holds, the chunks being built), about 40 ms, whatever it frees; every ten
 chunks keeps what cycles there are bounded at a tenth of that cost.
 """
-
-
-@contextmanager
-def _collector_paused() -> Iterator[Callable[[], object]]:
-    """Pause the cyclic garbage collector while claims are read, built and stored;
-    gives a function that collects only the young generations, for after a chunk.
-
-    Reading and building allocate many objects that stay alive until their chunk
-    is written, and a reader holds every claim of its transaction set until it
-    hands them out. The collector kept tracing all of them in full collections
-    that found next to nothing to free: reading and building leave almost no
-    reference cycles. Collecting the young generations after each chunk frees
-    the few there are (whoever made them), so memory stays bounded; objects
-    that outlive a chunk are left to the full collections after the import. A
-    collector paused by the caller is left paused and not run.
-    """
-    if not gc.isenabled():
-        yield _no_collection
-        return
-    gc.disable()
-    try:
-        yield functools.partial(gc.collect, 1)
-    finally:
-        gc.enable()
-
-
-def _no_collection() -> None:
-    return None
 
 
 _PARTIES = ("submitter", "receiver")
