@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from claimtui.engine import RuleSet, build_claim, load_rule_set, shipped_rules_dir
+from claimtui.engine import codesets
 from claimtui.engine.codesets import icd10_billable, icd10_known, zip_state
 from claimtui.engine.helpers import code_in
 from claimtui.engine.samples import example_encounter
@@ -100,3 +101,14 @@ def test_icd10_and_zip_code_sets() -> None:
     assert not icd10_known("Q999Z")
     assert zip_state("627011234") == "IL"
     assert zip_state("00000") == ""
+
+
+def test_code_sets_load_ahead_only_for_the_helpers_named() -> None:
+    """Before workers fork, the sets the rule set's helpers read are loaded once."""
+    codesets._zip_states.cache_clear()
+    codesets._icd10_codes.cache_clear()
+    codesets.load_for(["claim", "zip_known", "size"])
+    assert codesets._zip_states.cache_info().currsize == 1
+    assert codesets._icd10_codes.cache_info().currsize == 0
+    codesets.load_for(["icd10_billable"])
+    assert codesets._icd10_codes.cache_info().currsize == 1

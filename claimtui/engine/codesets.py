@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import logging
 import warnings
+from collections.abc import Iterable
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -113,3 +114,21 @@ def _zip_states() -> dict[str, str]:
 def zip_known(code: str) -> bool:
     """True when the first five digits of ``code`` are a ZIP code USPS issued."""
     return bool(zip_state(code))
+
+
+_LOADERS = {
+    "zip_state": _zip_states,
+    "zip_known": _zip_states,
+    "icd10_known": _icd10_codes,
+    "icd10_billable": _icd10_codes,
+}
+
+
+def load_for(names: Iterable[str]) -> None:
+    """Load now the code sets the helpers among ``names`` read.
+
+    Called before worker processes are forked, so the workers share one loaded
+    copy instead of each loading its own on first use.
+    """
+    for loader in {_LOADERS[name] for name in names if name in _LOADERS}:
+        loader()

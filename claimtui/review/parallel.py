@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from claimtui.engine import RuleSet, build_claim
+from claimtui.engine.codesets import load_for
 from claimtui.model import ClaimStatus, Encounter
 from claimtui.review import claims as claim_ops
 from claimtui.review.history import line_key_rows
@@ -192,6 +193,7 @@ class BuildPool:
 
     def __init__(self, rule_set: RuleSet, today: dt.date | None, workers: int) -> None:
         self.workers = workers
+        load_for(rule_set.identifiers)
         self.executor = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("fork"),
