@@ -6,8 +6,13 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from claimtui.engine import RuleSet, build_claim, load_rule_set, shipped_rules_dir
-from claimtui.engine import codesets
+from claimtui.engine import (
+    RuleSet,
+    build_claim,
+    codesets,
+    load_rule_set,
+    shipped_rules_dir,
+)
 from claimtui.engine.codesets import icd10_billable, icd10_known, zip_state
 from claimtui.engine.helpers import code_in
 from claimtui.engine.samples import example_encounter
