@@ -66,6 +66,7 @@ from claimtui.store import (
     open_engine,
     utc_now,
 )
+from claimtui.store.bulk import insert_rows
 from claimtui.x12.tokenizer import X12InputError
 from claimtui.x12.writer import (
     X12WriteError,
@@ -875,6 +876,8 @@ class _ClaimStore:
         self.held = 0
         self.repeats: list[str] = []
         self.fingerprints: set[str] = set()
+        self.next_claim_id: int | None = None
+        """The id the next claim gets, where ids are handed out here (SQLite)."""
 
     def add(self, ingested: IngestedClaim) -> None:
         self.pending.append(ingested)
@@ -907,10 +910,11 @@ class _ClaimStore:
         if not pending:
             return
         rows = [self._encounter_row(item) for item in pending]
-        claim_ids = self._insert_claims(rows)
+        claim_ids, encounter_ids = self._insert_claims(rows)
         encounters = [item.encounter for item in pending]
         history = ChunkHistory(session, encounters, [item.patient for item in pending])
         chunk = _InFlight(pending, claim_ids, rows, history)
+        chunk.encounter_ids = encounter_ids
         if full and self.workers and self.pool is None and can_fork():
             self.pool = BuildPool(self.rule_set, self.today, self.workers)
         # With workers, this chunk goes to them before the one they built last
@@ -974,28 +978,37 @@ class _ClaimStore:
                 actual.add(result.line_keys)
             line_keys.extend(result.line_keys)
             self.held += held(result)
-        session.execute(_SUMMARY_UPDATE, summaries)
-        # Table inserts, not ORM ones: the ORM's bulk path costs more per row
-        # than building the row did.
-        if findings:
-            session.execute(insert(_FINDINGS), findings)
-        if line_keys:
-            session.execute(insert(_LINE_KEYS), line_keys)
+        connection = session.connection()
+        if chunk.encounter_ids is None:
+            session.execute(_SUMMARY_UPDATE, summaries)
+        else:
+            insert_rows(
+                connection, _CLAIMS, _claim_rows(summaries, chunk.encounter_ids)
+            )
+        insert_rows(connection, _FINDINGS, findings)
+        insert_rows(connection, _LINE_KEYS, line_keys)
         self.stored += len(chunk.pending)
 
-    def _insert_claims(self, rows: list[dict[str, Any]]) -> list[int]:
-        """Insert the chunk's encounters and claim rows; return the claim ids.
+    def _insert_claims(
+        self, rows: list[dict[str, Any]]
+    ) -> tuple[list[int], list[int] | None]:
+        """Insert the chunk's encounters; return the ids of their claims.
 
-        Claim rows go in before the builds so each build can see the ids of the
-        claims before it; their summaries are filled in once built.
+        Each build must know the ids of the claims before it, so the claim ids
+        are settled now and the rows filled in once built. On SQLite the ids
+        are handed out here and each claim row goes in whole once built (the
+        encounter ids come back too, for that); an insert now and an update
+        later cost twice over the claim table's indexes. Elsewhere claim rows
+        go in now with an empty summary, and the builds update them.
         """
         # Plain executemany inserts, then the new ids in one query each: with
         # RETURNING in parameter order the rows went in one statement apiece.
         # The import's transaction has written its batch row already, so it
         # holds the write lock and the new rows are the ones above the old top.
         session = self.session
+        connection = session.connection()
         top = session.execute(select(func.max(_ENCOUNTERS.c.id))).scalar() or 0
-        session.execute(insert(_ENCOUNTERS), rows)
+        insert_rows(connection, _ENCOUNTERS, rows)
         encounter_ids = list(
             session.execute(
                 select(_ENCOUNTERS.c.id)
@@ -1006,6 +1019,15 @@ class _ClaimStore:
         )
         if len(encounter_ids) != len(rows):
             raise RuntimeError("stored encounters do not match the chunk read")
+        if connection.dialect.name == "sqlite":
+            # SQLite gives a new row the highest id plus one: the same ids,
+            # and nobody else can write while the import's transaction lasts.
+            if self.next_claim_id is None:
+                highest = session.execute(select(func.max(_CLAIMS.c.id))).scalar()
+                self.next_claim_id = (highest or 0) + 1
+            first = self.next_claim_id
+            self.next_claim_id += len(encounter_ids)
+            return list(range(first, self.next_claim_id)), encounter_ids
         now = utc_now()
         placeholders = [
             {
@@ -1026,7 +1048,7 @@ class _ClaimStore:
                 )
             ).all()
         )
-        return [claims[encounter_id] for encounter_id in encounter_ids]
+        return [claims[encounter_id] for encounter_id in encounter_ids], None
 
     def _without_repeats(self, pending: list[IngestedClaim]) -> list[_Pending]:
         """Drop claims identical to one stored before or earlier in this file.
@@ -1092,6 +1114,9 @@ class _InFlight:
         """The chunk still being built when this one was handed to the workers."""
         self.misses: set[str] = set()
         """Patients whose lines came out other than guessed, once stored."""
+        self.encounter_ids: list[int] | None = None
+        """The encounters whose claim rows go in once built; None when the
+        rows are in already and the builds update them."""
 
     def submit(self, pool: BuildPool, before: _InFlight | None) -> None:
         """Hand the chunk to the workers, with history as if no rule changed a line.
@@ -1168,6 +1193,28 @@ _ENCOUNTERS = SQLModel.metadata.tables[EncounterRecord.__tablename__]
 _CLAIMS = SQLModel.metadata.tables[ClaimRecord.__tablename__]
 _FINDINGS = SQLModel.metadata.tables[FindingRecord.__tablename__]
 _LINE_KEYS = SQLModel.metadata.tables[ServiceLineKey.__tablename__]
+
+
+def _claim_rows(
+    summaries: list[dict[str, Any]], encounter_ids: list[int]
+) -> list[dict[str, Any]]:
+    """New claims' rows: each build's summary (with its ``claim_id``), and the
+    rest as the placeholder rows of ``_insert_claims`` have it."""
+    now = utc_now()
+    rows = []
+    for summary, encounter_id in zip(summaries, encounter_ids, strict=True):
+        row = dict(summary)
+        row["id"] = row.pop("claim_id")
+        row.update(
+            encounter_id=encounter_id,
+            version=2,
+            built_at=now,
+            assigned_to="",
+            export_batch_id=None,
+        )
+        rows.append(row)
+    return rows
+
 
 _SUMMARY_UPDATE = (
     update(_CLAIMS)
