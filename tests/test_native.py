@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import sys
+from decimal import Decimal
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,7 @@ from claimtui.engine.expressions import (
     CompiledPart,
     build_activation,
     false_part,
+    include_spec,
     make_context,
 )
 from claimtui.engine.native import Declined, Unsupported, compile_native
@@ -95,6 +98,52 @@ def _both(part: CompiledPart, evaluation: Any) -> tuple[Any, Any]:
     mine = _outcome(lambda: native(evaluation.variables, evaluation.functions))
     theirs = _outcome(lambda: part.program.execute(evaluation.context))
     return mine, theirs
+
+
+def _as_rules_see_it(value: Any) -> Any:
+    """The plain value conditions see: dates as ISO text, amounts as numbers."""
+    if isinstance(value, dict):
+        return {key: _as_rules_see_it(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_as_rules_see_it(item) for item in value]
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _exactly(left: Any, right: Any) -> bool:
+    """Equal, and of the same types all the way down (1.0 is not "1.0" or 1)."""
+    if type(left) is not type(right):
+        return False
+    if isinstance(left, dict):
+        return left.keys() == right.keys() and all(
+            _exactly(item, right[key]) for key, item in left.items()
+        )
+    if isinstance(left, list):
+        return len(left) == len(right) and all(map(_exactly, left, right))
+    return bool(left == right)
+
+
+def test_the_activation_is_the_encounter_as_plain_values(
+    rule_set: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Amounts reach conditions as numbers, while stored JSON keeps them exact."""
+    encounters = _encounters(tmp_path_factory)
+    for keep in (rule_set.identifiers, None):
+        for encounter in encounters:
+            activation = build_activation(encounter, TODAY, keep)
+            del activation["facts"], activation["today"]
+            spec = include_spec(keep) if keep else None
+            expected = _as_rules_see_it(encounter.model_dump(include=spec))
+            assert _exactly(activation, expected)
+    encounter = example_encounter()
+    encounter.claim.total_charge = Decimal("100.10")
+    assert '"total_charge":"100.10"' in encounter.model_dump_json()
+    assert encounter.model_dump(mode="json")["claim"]["total_charge"] == "100.10"
 
 
 def test_every_shipped_expression_compiles(rule_set: Any) -> None:

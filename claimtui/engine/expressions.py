@@ -21,7 +21,6 @@ import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import Enum
 from typing import Any, Literal
 
 import cel
@@ -36,6 +35,7 @@ from claimtui.engine.native import (
 )
 from claimtui.engine.tables import TABLE_FUNCTIONS
 from claimtui.model import Encounter
+from claimtui.model.encounter import RULES_VIEW
 
 NOT_EVALUATED = "(not evaluated)"
 """The value the trace shows for a part after the one that decided."""
@@ -338,28 +338,6 @@ def _describe(error: Exception) -> str:
     return str(error).split(". ")[0]
 
 
-_AS_IS = frozenset([str, int, float, bool, type(None)])
-
-
-def _plain(value: Any) -> Any:
-    """A dumped model value as CEL takes it: dates as ISO text, money as numbers."""
-    kind = type(value)
-    if kind is dict:
-        return {
-            key: item if type(item) in _AS_IS else _plain(item)
-            for key, item in value.items()
-        }
-    if kind is list:
-        return [item if type(item) in _AS_IS else _plain(item) for item in value]
-    if isinstance(value, Enum):
-        return value.value
-    if kind is Decimal:
-        return float(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
-
-
 def _model_of(annotation: Any) -> type[BaseModel] | None:
     """The model class inside ``X``, ``X | None`` or ``list[X]``, if any."""
     for candidate in (annotation, *typing.get_args(annotation)):
@@ -425,8 +403,9 @@ def build_activation(
     ``extra_facts`` are added to ``facts`` (the review layer supplies, e.g.,
     ``history``: lines of other stored claims of the same patient).
     """
-    dumped = encounter.model_dump(include=include_spec(keep) if keep else None)
-    activation: dict[str, Any] = _plain(dumped)
+    activation: dict[str, Any] = encounter.model_dump(
+        mode="json", include=include_spec(keep) if keep else None, context=RULES_VIEW
+    )
     person = encounter.patient or encounter.subscriber
     lines = encounter.service_lines
     dates = [line.service_date for line in lines if line.service_date]

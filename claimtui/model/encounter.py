@@ -29,8 +29,25 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, SerializationInfo
+
+RULES_VIEW = {"view": "rules"}
+"""The serialisation context of the values rule conditions see: ``model_dump(
+mode="json", context=RULES_VIEW)`` gives amounts as numbers, everything else as
+stored (dates as ISO text, codes as their values)."""
+
+
+def _amount_json(value: Decimal, info: SerializationInfo) -> Any:
+    context = info.context
+    if context is not None and context.get("view") == "rules":
+        return float(value)
+    return str(value)
+
+
+Amount = Annotated[Decimal, PlainSerializer(_amount_json, when_used="json")]
+"""Money and quantities: exact decimals, kept as exact text in stored JSON."""
 
 
 class ModelBase(BaseModel):
@@ -187,7 +204,7 @@ class Subscriber(Party):
         None,
         description="Date of death when the patient is the subscriber (2000B PAT06).",
     )
-    weight_pounds: Decimal | None = Field(
+    weight_pounds: Amount | None = Field(
         None,
         description="Patient weight when the patient is the subscriber (2000B PAT08).",
     )
@@ -224,7 +241,7 @@ class Patient(Party):
     birth_date: dt.date | None = Field(None, description="Date of birth (DMG02).")
     gender: str = Field("", description="F, M or U (DMG03).")
     death_date: dt.date | None = Field(None, description="Date of death (PAT06).")
-    weight_pounds: Decimal | None = Field(None, description="Patient weight (PAT08).")
+    weight_pounds: Amount | None = Field(None, description="Patient weight (PAT08).")
     pregnant: bool = Field(False, description="Pregnancy indicator (PAT09).")
     ssn: str = Field("", description="Social security number (REF*SY).")
     property_casualty_claim_number: str = Field(
@@ -282,9 +299,9 @@ class Note(ModelBase):
 class Ambulance(ModelBase):
     """Ambulance transport information (CR1)."""
 
-    weight_pounds: Decimal | None = Field(None, description="Patient weight (CR102).")
+    weight_pounds: Amount | None = Field(None, description="Patient weight (CR102).")
     reason_code: str = Field("", description="Transport reason A-E (CR104).")
-    distance_miles: Decimal | None = Field(None, description="Miles (CR106).")
+    distance_miles: Amount | None = Field(None, description="Miles (CR106).")
     round_trip_purpose: str = Field("", description="Round trip purpose (CR109).")
     stretcher_purpose: str = Field("", description="Stretcher purpose (CR110).")
 
@@ -304,7 +321,7 @@ class ClaimInfo(ModelBase):
         description="The practice's own claim or account number, at most 20 "
         "characters (CLM01)."
     )
-    total_charge: Decimal = Field(
+    total_charge: Amount = Field(
         Decimal(0), description="Total claim charge: the sum of line charges (CLM02)."
     )
     place_of_service: str = Field(
@@ -384,7 +401,7 @@ class ClaimInfo(ModelBase):
     attachments: list[Attachment] = Field(
         default_factory=list, description="Paperwork for the claim (PWK)."
     )
-    patient_amount_paid: Decimal | None = Field(
+    patient_amount_paid: Amount | None = Field(
         None, description="Amount the patient has paid (AMT*F5)."
     )
     prior_authorization: str = Field(
@@ -426,8 +443,8 @@ class Adjustment(ModelBase):
         "initiated (CAS01)."
     )
     reason_code: str = Field(description="Claim adjustment reason code (CARC).")
-    amount: Decimal = Field(description="Adjustment amount.")
-    quantity: Decimal | None = Field(None, description="Adjusted units.")
+    amount: Amount = Field(description="Adjustment amount.")
+    quantity: Amount | None = Field(None, description="Adjusted units.")
 
 
 class OtherSubscriber(Party):
@@ -469,13 +486,13 @@ class OtherCoverage(ModelBase):
     adjustments: list[Adjustment] = Field(
         default_factory=list, description="Claim-level adjustments (CAS)."
     )
-    payer_paid_amount: Decimal | None = Field(
+    payer_paid_amount: Amount | None = Field(
         None, description="What the other payer paid (AMT*D)."
     )
-    non_covered_amount: Decimal | None = Field(
+    non_covered_amount: Amount | None = Field(
         None, description="Non-covered amount (AMT*A8)."
     )
-    remaining_patient_liability: Decimal | None = Field(
+    remaining_patient_liability: Amount | None = Field(
         None, description="Remaining patient liability (AMT*EAF)."
     )
     benefits_assignment: str = Field("Y", description="OI03: Y, N or W.")
@@ -493,12 +510,12 @@ class LineAdjudication(ModelBase):
     """How a prior payer adjudicated one service line (2430)."""
 
     payer_id: str = Field(description="Id of the payer that adjudicated (SVD01).")
-    paid_amount: Decimal = Field(description="Amount paid for the line (SVD02).")
+    paid_amount: Amount = Field(description="Amount paid for the line (SVD02).")
     procedure_qualifier: str = Field("HC", description="SVD03-1.")
     procedure_code: str = Field(description="Procedure as adjudicated (SVD03-2).")
     modifiers: list[str] = Field(default_factory=list, description="SVD03-3..6.")
     description: str = Field("", description="SVD03-7.")
-    paid_units: Decimal = Field(Decimal(1), description="Paid units (SVD05).")
+    paid_units: Amount = Field(Decimal(1), description="Paid units (SVD05).")
     bundled_line_number: int | None = Field(
         None, description="Line this one was bundled into (SVD06)."
     )
@@ -508,7 +525,7 @@ class LineAdjudication(ModelBase):
     adjudication_date: dt.date | None = Field(
         None, description="Adjudication or payment date (DTP*573)."
     )
-    remaining_patient_liability: Decimal | None = Field(
+    remaining_patient_liability: Amount | None = Field(
         None, description="Remaining patient liability (AMT*EAF)."
     )
 
@@ -517,7 +534,7 @@ class DrugIdentification(ModelBase):
     """The drug given on a service line (2410 LIN / CTP / REF)."""
 
     ndc: str = Field(description="National Drug Code, 11 digits (LIN03).")
-    quantity: Decimal = Field(description="Units of the drug dispensed (CTP04).")
+    quantity: Amount = Field(description="Units of the drug dispensed (CTP04).")
     unit: str = Field(
         description="F2 international unit, GR gram, ME milligram, ML millilitre, "
         "UN unit (CTP05-1)."
@@ -545,9 +562,9 @@ class ServiceLine(ModelBase):
     description: str = Field(
         "", description="Description, required for unlisted codes (SV101-7)."
     )
-    charge: Decimal = Field(description="Line charge amount (SV102).")
+    charge: Amount = Field(description="Line charge amount (SV102).")
     unit_basis: str = Field("UN", description="UN units or MJ minutes (SV103).")
-    units: Decimal = Field(Decimal(1), description="Units or minutes (SV104).")
+    units: Amount = Field(Decimal(1), description="Units or minutes (SV104).")
     place_of_service: str = Field(
         "", description="Place of service when it differs from the claim (SV105)."
     )
@@ -578,7 +595,7 @@ class ServiceLine(ModelBase):
     other_references: list[Reference] = Field(
         default_factory=list, description="Other line identifiers (REF)."
     )
-    ambulance_patient_count: Decimal | None = Field(
+    ambulance_patient_count: Amount | None = Field(
         None, description="Ambulance patient count (QTY*PT)."
     )
     attachments: list[Attachment] = Field(
