@@ -6,6 +6,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from claimtui.engine import (
     RuleSet,
     build_claim,
@@ -106,6 +108,41 @@ def test_icd10_and_zip_code_sets() -> None:
     assert not icd10_known("Q999Z")
     assert zip_state("627011234") == "IL"
     assert zip_state("00000") == ""
+
+
+def test_the_zip_table_is_kept_in_the_cache_folder_and_rebuilt_when_damaged(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    codesets._zip_states.cache_clear()
+    cache = codesets._zip_cache_file()
+    assert not cache.exists()  # the test's own cache folder
+    assert zip_state("62701") == "IL"
+    assert cache.exists()
+    # Read from the cache from now on, not from the package.
+    codesets._zip_states.cache_clear()
+    built = codesets._zip_states_from_package
+    monkeypatch.setattr(codesets, "_zip_states_from_package", dict)
+    assert zip_state("62701") == "IL"
+    # A damaged cache is built again and written anew.
+    monkeypatch.setattr(codesets, "_zip_states_from_package", built)
+    for damage in ('{"62701": 5}', "not json", "[]"):
+        cache.write_text(damage, encoding="ascii")
+        codesets._zip_states.cache_clear()
+        assert zip_state("62701") == "IL"
+        assert '"62701":"IL"' in cache.read_text(encoding="ascii")
+    codesets._zip_states.cache_clear()
+
+
+def test_an_unwritable_cache_folder_costs_only_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache folder would be", encoding="ascii")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    codesets._zip_states.cache_clear()
+    assert zip_state("62701") == "IL"
+    assert blocked.is_file()
+    codesets._zip_states.cache_clear()
 
 
 def test_code_sets_load_ahead_only_for_the_helpers_named() -> None:

@@ -8,18 +8,25 @@
   code's state. It is checked for the first five digits only: the package has
   no ZIP+4 data.
 
-Both sets load on first use (about a tenth of a second for ICD-10-CM, a
-little per distinct ZIP), so a rule set that never asks pays nothing.
+Both sets load on first use (about a tenth of a second for ICD-10-CM; the ZIP
+table takes half a second to build from the package, so it is kept in the user
+cache folder and read from there next time), so a rule set that never asks
+pays nothing.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import logging
+import os
 import warnings
 from collections.abc import Iterable
+from importlib.metadata import PackageNotFoundError, version
 from importlib.util import find_spec
 from pathlib import Path
+
+import platformdirs
 
 log = logging.getLogger(__name__)
 
@@ -100,15 +107,56 @@ def _zip5_state(zip5: str) -> str:
 
 @functools.cache
 def _zip_states() -> dict[str, str]:
-    # One pass over the package's list (about half a second, once) instead of
-    # its per-code lookup, which scans the whole list each time (about 25 ms):
-    # a batch from a few hundred patients' ZIP codes would spend seconds there.
+    """Each ZIP code's state, from a cached copy when there is one."""
+    cache = _zip_cache_file()
+    try:
+        states = json.loads(cache.read_text(encoding="ascii"))
+    except (OSError, ValueError):
+        states = None
+    if isinstance(states, dict) and states and all(map(_is_text, states.values())):
+        return states
+    states = _zip_states_from_package()
+    _write_cache(cache, json.dumps(states, separators=(",", ":")))
+    return states
+
+
+def _is_text(value: object) -> bool:
+    return isinstance(value, str)
+
+
+def _zip_states_from_package() -> dict[str, str]:
+    # One pass over the package's list (about half a second) instead of its
+    # per-code lookup, which scans the whole list each time (about 25 ms): a
+    # batch from a few hundred patients' ZIP codes would spend seconds there.
     import zipcodes
 
     states: dict[str, str] = {}
     for entry in zipcodes.list_all():  # type: ignore[no-untyped-call]
         states.setdefault(str(entry["zip_code"]), str(entry["state"]))
     return states
+
+
+def _zip_cache_file() -> Path:
+    """Where the ZIP-to-state table is kept; named by the package's version,
+    so a new ZIP list is read again."""
+    try:
+        release = version("zipcodes")
+    except PackageNotFoundError:
+        release = "unknown"
+    folder = Path(platformdirs.user_cache_dir("claimtui"))
+    return folder / f"zip-states-{release}.json"
+
+
+def _write_cache(path: Path, text: str) -> None:
+    """Write ``path`` whole or not at all; a cache that cannot be written is
+    only slower next time."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(text, encoding="ascii")
+        partial.replace(path)
+    except OSError as error:
+        log.info("code set cache not written (%s)", error.strerror)
 
 
 def zip_known(code: str) -> bool:
