@@ -128,9 +128,22 @@ def _show_text(detail: ClaimDetail) -> None:
         for finding in trace.findings:
             mark = " (exempted)" if finding.exempted else ""
             print(f"          {finding.severity.value}: {finding.message}{mark}")
+    # What no rule's trace holds: reading problems, the X12 check, a rule set
+    # that did not load, and a person's edits and overrides.
+    traced = {trace.rule_id for trace in detail.build.traces}
+    for change in detail.build.changes:
+        if change.rule_id not in traced:
+            why = f"  ({change.reason})" if change.reason else ""
+            print(
+                f"{change.rule_id.upper():9} {change.path}: "
+                f"{change.before!r} -> {change.after!r}{why}"
+            )
     for finding in detail.build.findings:
-        if finding.rule_id == "READ":
-            print(f"READ      {finding.severity.value}: {finding.message}")
+        if finding.rule_id not in traced:
+            mark = " (exempted)" if finding.exempted else ""
+            print(
+                f"{finding.rule_id:9} {finding.severity.value}: {finding.message}{mark}"
+            )
     print("\n== Final segments ==")
     for line in detail.segment_lines:
         print(line + "~")

@@ -144,3 +144,40 @@ def test_a_named_config_file_that_does_not_exist_is_an_error(
     status, _, err = run(capsys, "--database", database_url, "claims")
     assert status == 1
     assert "nope.toml: the config file named does not exist" in err
+
+
+def test_show_lists_holds_and_decisions_no_rule_trace_holds(
+    database_url: str, tmp_path: Path, capsys: Capture
+) -> None:
+    """The X12 check's hold and a person's edit appear in the text as in JSON."""
+    from claimtui.review.demo import sample_encounters
+    from tests.conftest import TODAY
+
+    encounter = sample_encounters(TODAY, 7)[6]
+    encounter.subscriber.last_name = "M\u00dcLLER"
+    path = tmp_path / "one.json"
+    path.write_text("[" + encounter.model_dump_json() + "]", encoding="utf-8")
+    db = ["--database", database_url, "--user", "clerk"]
+    run(capsys, *db, "import", str(path))
+    _, out, _ = run(capsys, *db, "claims", "--json")
+    claim_id = str(json.loads(out)[0]["id"])
+    status, _, err = run(
+        capsys,
+        *db,
+        "edit",
+        claim_id,
+        "claim.patient_control_number",
+        "PCN0042",
+        "--reason",
+        "as the practice system has it",
+    )
+    assert status == 0, err
+    _, out, _ = run(capsys, *db, "show", claim_id, "--json")
+    x12 = [f for f in json.loads(out)["findings"] if f["rule_id"] == "X12"]
+    assert x12
+    status, out, _ = run(capsys, *db, "show", claim_id)
+    assert status == 0
+    rules_part = out.split("== Rules applied ==")[1].split("== Final segments ==")[0]
+    assert "EDIT      claim.patient_control_number:" in rules_part
+    assert "'PCN0042'  (as the practice system has it)" in rules_part
+    assert f"X12       error: {x12[0]['message']}" in rules_part
