@@ -329,9 +329,11 @@ class _Step:
 
     rule: Rule
     quick: bool
-    """Enabled, for every claim, and its condition has a Python form."""
+    """Enabled, and its condition has a Python form."""
     passed: dict[int, RuleTrace]
     """Its passed traces by the index ``false_part`` gives."""
+    skipped: dict[str, RuleTrace]
+    """Its skipped traces by why the claim is out of its scope."""
 
 
 _PLAN = ("plan",)
@@ -342,11 +344,7 @@ def _plan(rule_set: RuleSet) -> list[_Step]:
     plan = rule_set.trace_cache.get(_PLAN)
     if plan is None:
         plan = [
-            _Step(
-                rule,
-                rule.enabled and not rule.scoped and rule.condition.decide is not None,
-                {},
-            )
+            _Step(rule, rule.enabled and rule.condition.decide is not None, {}, {})
             for rule in rule_set.rules
         ]
         rule_set.trace_cache[_PLAN] = plan
@@ -415,8 +413,7 @@ def _run_rule(
         miss = scope_miss(rule.scope, claim.scope) if rule.scoped else ""
     if miss:
         key: tuple[Any, ...] = ("skipped", rule.id, rule.version, miss)
-        make = _trace_maker(rule, "skipped", miss, ())
-        return _cached_trace(rule_set, key, make), claim
+        return _cached_trace(rule_set, key, lambda: _skipped(rule, miss)), claim
     index = false_part(rule.condition, claim.context)
     if index is not None:
         key = ("false part", rule.id, rule.version, index)
@@ -466,6 +463,10 @@ def _run_rule(
     said = tuple((f.severity, f.message, f.path, f.segment) for f in outcome.findings)
     key = ("fired", rule.id, rule.version, tuple(parts), said)
     return _cached_trace(rule_set, key, fired_trace), work
+
+
+def _skipped(rule: Rule, miss: str) -> RuleTrace:
+    return _trace_maker(rule, "skipped", miss, ())()
 
 
 def _passed(rule: Rule, index: int) -> RuleTrace:
@@ -571,7 +572,15 @@ def build_claim(
     for step in _plan(rule_set):
         rule = step.rule
         if step.quick and rule.id not in exemptions:
-            # The common case, kept short: a rule for every claim, found false.
+            # The common cases, kept short: a claim out of the rule's scope, and
+            # a rule found false.
+            miss = scope_miss(rule.scope, claim.scope) if rule.scoped else ""
+            if miss:
+                trace = step.skipped.get(miss)
+                if trace is None:
+                    trace = step.skipped[miss] = _skipped(rule, miss)
+                traces.append(trace)
+                continue
             index = false_part(rule.condition, claim.context)
             if index is not None:
                 trace = step.passed.get(index)
