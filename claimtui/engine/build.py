@@ -164,15 +164,30 @@ def _finding(
 def _flag(rule: Rule, compiled: CompiledAction, claim: _Claim) -> list[Finding]:
     action = compiled.action
     assert isinstance(action, FlagAction)
-    severity = action.severity
     if action.lines is None:
-        return [_finding(rule, action.flag, action.path, action.segment, severity)]
-    findings = []
-    for index in _line_indexes(compiled, action.lines, claim):
-        path = action.path.replace("[*]", f"[{index}]", 1) or f"service_lines[{index}]"
-        message = f"Line {index + 1}: {action.flag}"
-        findings.append(_finding(rule, message, path, action.segment, severity))
-    return findings
+        return [_flagged(rule, compiled, -1)]
+    indexes = _line_indexes(compiled, action.lines, claim)
+    return [_flagged(rule, compiled, index) for index in indexes]
+
+
+def _flagged(rule: Rule, compiled: CompiledAction, index: int) -> Finding:
+    """The finding a flag gives for line ``index`` (-1: for the claim).
+
+    It is the same on every claim it fires on, and findings are frozen, so it
+    is made once.
+    """
+    finding = compiled.flagged.get(index)
+    if finding is not None:
+        return finding
+    action = compiled.action
+    assert isinstance(action, FlagAction)
+    message, path = action.flag, action.path
+    if index >= 0:
+        message = f"Line {index + 1}: {message}"
+        path = path.replace("[*]", f"[{index}]", 1) or f"service_lines[{index}]"
+    finding = _finding(rule, message, path, action.segment, action.severity)
+    compiled.flagged[index] = finding
+    return finding
 
 
 def _require(rule: Rule, action: RequireAction, encounter: Encounter) -> list[Finding]:

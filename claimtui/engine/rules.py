@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from claimtui.engine.expressions import CompiledPart, Condition, claim_kinds
 from claimtui.engine.helpers import code_in
 from claimtui.engine.schema import Action, RuleSpec, Scope
-from claimtui.model import Encounter, Severity
+from claimtui.model import Encounter, Finding, Severity
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,8 @@ class CompiledAction:
 
     action: Action
     programs: dict[str, CompiledPart] = field(default_factory=dict)
+    flagged: dict[int, Finding] = field(default_factory=dict, compare=False, repr=False)
+    """A flag action's findings, made once: by line index, -1 for the claim."""
 
 
 @dataclass(frozen=True)
