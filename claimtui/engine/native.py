@@ -53,7 +53,8 @@ _TOKEN = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 
-_RELATIONS = {"==": "_eq", "!=": "_ne", "<": "_lt", "<=": "_le", ">": "_gt"}
+_RELATIONS = {"==": "_eq", "!=": "_eq", "<": "_lt", "<=": "_le", ">": "_gt"}
+"""The function of each relation; ``!=`` is the negation of its call."""
 _RELATIONS |= {">=": "_ge", "in": "_in"}
 _ARITHMETIC = {"+": "_add", "-": "_sub", "*": "_mul", "/": "_div", "%": "_mod"}
 _METHODS = {"contains": "_contains", "startsWith": "_starts", "endsWith": "_ends"}
@@ -159,6 +160,9 @@ class _Compiler:
     def compare(self, operator: str, left: str, right: str, start: int) -> str:
         """A relation, with a quicker form against a string or list of strings."""
         added = self.constants[start:]
+        if operator in ("==", "!=") and "None" in (left, right):
+            test = f"_is_null({right if left == 'None' else left})"
+            return test if operator == "==" else f"(not {test})"
         one_text = right == f"K[{start}]" and len(added) == 1
         if operator in ("==", "!=") and one_text and type(added[0]) is str:
             test = f"_eq_text({left}, {right})"
@@ -172,7 +176,8 @@ class _Compiler:
         ):
             self.constants.append(frozenset(added))
             return f"_in_texts({left}, K[{len(self.constants) - 1}], {right})"
-        return f"{_RELATIONS[operator]}({left}, {right})"
+        call = f"{_RELATIONS[operator]}({left}, {right})"
+        return f"(not {call})" if operator == "!=" else call
 
     def addition(self) -> tuple[str, bool]:
         left, is_bool = self.multiplication()
@@ -439,6 +444,8 @@ def _t(value: Any) -> bool:
 
 
 def _eq(left: Any, right: Any) -> bool:
+    if type(left) is str and type(right) is str:
+        return left == right
     kind = _KIND.get(type(left))
     other = _KIND.get(type(right))
     if kind is None or other is None:
@@ -454,6 +461,14 @@ def _eq(left: Any, right: Any) -> bool:
     return bool(left == right)
 
 
+def _is_null(value: Any) -> bool:
+    if value is None:
+        return True
+    if type(value) in _KIND:
+        return False
+    raise Declined
+
+
 def _eq_text(left: Any, text: str) -> bool:
     if type(left) is str:
         return left == text
@@ -464,10 +479,6 @@ def _in_texts(item: Any, texts: frozenset[str], listed: list[str]) -> bool:
     if type(item) is str:
         return item in texts
     return _in(item, listed)
-
-
-def _ne(left: Any, right: Any) -> bool:
-    return not _eq(left, right)
 
 
 def _ordered(left: Any, right: Any) -> None:
