@@ -4,7 +4,9 @@ rebuild, undoable, and all in the audit log."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -206,3 +208,41 @@ def test_an_imported_value_x12_cannot_carry_holds_the_claim(
     assert detail.status == "held"
     assert "X12" in row.rules
     assert detail.segments == []
+
+
+def _shown(detail: Any) -> dict[str, Any]:
+    """What a claim view shows, comparable between two reads."""
+    return {
+        "status": detail.status,
+        "findings": detail.build.findings,
+        "traces": detail.build.traces,
+        "segments": detail.segment_lines,
+        "decisions": detail.decisions,
+        "audit": detail.audit,
+        "changed": detail.changed_paths,
+    }
+
+
+def test_each_action_returns_the_claim_as_a_fresh_read_shows_it(
+    workspace: Workspace, held_claim: int
+) -> None:
+    """An action shows the claim from the build it saved, without building again."""
+    rule_id = workspace.claim_detail(held_claim).build.holding_findings[0].rule_id
+    steps: list[Callable[[], Any]] = [
+        lambda: workspace.exempt(held_claim, rule_id, "payer waived this edit"),
+        lambda: workspace.park(held_claim, "waiting for the chart"),
+        lambda: workspace.unpark(held_claim, "chart arrived"),
+        lambda: workspace.undo_decision(
+            held_claim,
+            workspace.claim_detail(held_claim).decisions[-1].id,
+            "exempted by mistake",
+        ),
+    ]
+    for step in steps:
+        returned = step()
+        assert _shown(returned) == _shown(workspace.claim_detail(held_claim))
+    review = workspace.claim_rows("review", limit=1)
+    assert review
+    returned = workspace.approve(review[0].id, "checked")
+    assert returned.status == "ready"
+    assert _shown(returned) == _shown(workspace.claim_detail(review[0].id))

@@ -464,7 +464,7 @@ class Workspace:
             session.add(decision)
             session.flush()
             try:
-                claim_ops.rebuild(session, claim, self.rule_set, self.today)
+                built = claim_ops.rebuild(session, claim, self.rule_set, self.today)
             except (PathError, ValidationError, ValueError) as error:
                 session.rollback()
                 raise ReviewError(
@@ -472,8 +472,9 @@ class Workspace:
                 ) from None
             self._record(session, action, claim_id, {**detail, "id": decision.id})
             session.commit()
+            shown = self._detail(session, claim, *built)
         log.info("%s on claim %s", action, claim_id)
-        return self.claim_detail(claim_id)
+        return shown
 
     def exempt(self, claim_id: int, rule_id: str, reason: str) -> ClaimDetail:
         """Exempt one rule on one claim, with a reason; the claim is rebuilt.
@@ -556,11 +557,11 @@ class Workspace:
             decision.revoke_reason = reason
             session.add(decision)
             session.flush()
-            claim_ops.rebuild(session, claim, self.rule_set, self.today)
+            built = claim_ops.rebuild(session, claim, self.rule_set, self.today)
             detail = {"decision": decision_id, "kind": decision.kind, "reason": reason}
             self._record(session, "undo", claim_id, detail)
             session.commit()
-        return self.claim_detail(claim_id)
+            return self._detail(session, claim, *built)
 
     def park(self, claim_id: int, note: str) -> ClaimDetail:
         """Put a claim aside with a note; it leaves the held and ready queues."""
@@ -577,11 +578,11 @@ class Workspace:
             if claim.status == ClaimStatus.EXPORTED.value:
                 raise ReviewError(f"claim {claim_id} is already exported")
             claim.status = ClaimStatus.PARKED.value if parked else ""
-            claim_ops.rebuild(session, claim, self.rule_set, self.today)
+            built = claim_ops.rebuild(session, claim, self.rule_set, self.today)
             action = "park" if parked else "unpark"
             self._record(session, action, claim_id, {"note": note})
             session.commit()
-        return self.claim_detail(claim_id)
+            return self._detail(session, claim, *built)
 
     def approve(self, claim_id: int, note: str = "approved") -> ClaimDetail:
         """Release a claim in review (warnings only) to the ready queue.
