@@ -89,10 +89,14 @@ class X12WriteError(ValueError):
     The message names the model path or header field, never the value.
     """
 
-    def __init__(self, message: str, claim_index: int | None = None) -> None:
+    def __init__(
+        self, message: str, claim_index: int | None = None, path: str = ""
+    ) -> None:
         super().__init__(message)
         self.claim_index = claim_index
         """1-based place in the batch of the claim that cannot be written."""
+        self.path = path
+        """Model path of the value refused, when it is one of the claim's."""
 
 
 @dataclass
@@ -155,13 +159,15 @@ def _check(value: str, path: str) -> str:
         raise X12WriteError(
             f"{where} contains a character outside the X12 character set (letters "
             "A-Z and a-z without accents, digits, spaces and common punctuation); "
-            "edit the value"
+            "edit the value",
+            path=path,
         )
     if not _FORBIDDEN.isdisjoint(value):
         where = path or "a constant"
         raise X12WriteError(
             f"{where} contains a delimiter or control character (* : ^ ~ or a line "
-            "break), which cannot be sent in X12; edit the value"
+            "break), which cannot be sent in X12; edit the value",
+            path=path,
         )
     return value
 
@@ -469,7 +475,9 @@ def _procedure(
         (value, f"{path}.modifiers[{index}]") for index, value in enumerate(modifiers)
     ]
     if len(mods) > _MAX_MODIFIERS:
-        raise X12WriteError(f"{path}.modifiers has more than four modifiers")
+        raise X12WriteError(
+            f"{path}.modifiers has more than four modifiers", path=f"{path}.modifiers"
+        )
     if description:
         mods.extend([_EMPTY] * (_MAX_MODIFIERS - len(mods)))
     return [*parts, *mods, (description, f"{path}.description")]
@@ -673,7 +681,10 @@ def _claim(encounter: Encounter) -> list[OutSegment]:
         for index, cause in enumerate(claim.related_causes)
     ]
     if len(causes) > _MAX_RELATED_CAUSES:
-        raise X12WriteError("claim.related_causes has more than three causes")
+        raise X12WriteError(
+            "claim.related_causes has more than three causes",
+            path="claim.related_causes",
+        )
     if claim.accident_state or claim.accident_country:
         causes.extend([_EMPTY] * (_MAX_RELATED_CAUSES - len(causes)))
     causes.append(_text(claim.accident_state, c + "accident_state"))
@@ -823,7 +834,10 @@ def _diagnoses(encounter: Encounter) -> list[OutSegment]:
     if not diagnoses:
         return []
     if len(diagnoses) > _MAX_DIAGNOSES:
-        raise X12WriteError("claim.diagnoses has more than 12 codes; HI holds 12")
+        raise X12WriteError(
+            "claim.diagnoses has more than 12 codes; HI holds 12",
+            path="claim.diagnoses",
+        )
     composites: list[Element] = [
         [
             _text(diagnosis.qualifier, f"claim.diagnoses[{index}].qualifier"),
@@ -957,7 +971,9 @@ def _coverage(coverage: OtherCoverage, path: str) -> list[OutSegment]:
 def _lines(encounter: Encounter) -> list[OutSegment]:
     segments: list[OutSegment] = []
     if len(encounter.service_lines) > _MAX_LINES:
-        raise X12WriteError("service_lines has more than 50 lines")
+        raise X12WriteError(
+            "service_lines has more than 50 lines", path="service_lines"
+        )
     for index, line in enumerate(encounter.service_lines):
         segments.extend(_line(line, index))
     return segments
@@ -971,7 +987,10 @@ def _line(line: ServiceLine, index: int) -> list[OutSegment]:
         for position, pointer in enumerate(line.diagnosis_pointers)
     ]
     if len(pointers) > _MAX_POINTERS:
-        raise X12WriteError(f"{p}diagnosis_pointers has more than four pointers")
+        raise X12WriteError(
+            f"{p}diagnosis_pointers has more than four pointers",
+            path=f"{p}diagnosis_pointers",
+        )
     procedure = _procedure(
         line.procedure_qualifier,
         line.procedure_code,
@@ -1151,7 +1170,8 @@ class WriteProblem:
     """What is wrong and what to do, naming the field (never quoting a name,
     an id or an amount)."""
     path: str = ""
-    """Model path of the value; empty when only the message names the field."""
+    """Model path of the value (or of a list with too many items); empty for a
+    constant."""
     location: str = ""
     """The element it would go to, e.g. ``2400 SV101-3``; empty when unknown."""
 
@@ -1176,7 +1196,7 @@ def write_problems(encounter: Encounter) -> list[WriteProblem]:
     try:
         segments = claim_segments(encounter)
     except X12WriteError as error:
-        return [WriteProblem(str(error))]
+        return [WriteProblem(str(error), error.path)]
     return element_problems(segments)
 
 
@@ -1527,7 +1547,8 @@ def _written_claim(encounter: Encounter, place: int) -> tuple[str, _WrittenClaim
             patient = None if encounter.patient is None else _patient(encounter)
             body = _claim_body(encounter)
     except X12WriteError as error:
-        raise X12WriteError(f"claim {place} of the batch: {error}", place) from None
+        message = f"claim {place} of the batch: {error}"
+        raise X12WriteError(message, place, error.path) from None
     count = len(subscriber) + len(body) + len(patient or [])
     claim = _WrittenClaim(
         _text_of(subscriber),
