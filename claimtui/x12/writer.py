@@ -96,7 +96,8 @@ class X12WriteError(ValueError):
         self.claim_index = claim_index
         """1-based place in the batch of the claim that cannot be written."""
         self.path = path
-        """Model path of the value refused, when it is one of the claim's."""
+        """Model path (or header field) of the value refused; empty when the
+        refusal is not about one value."""
 
 
 @dataclass
