@@ -92,11 +92,11 @@ def test_export_with_nothing_ready_is_refused(
 def test_export_is_refused_when_pyx12_finds_errors(
     workspace: Workspace, corpus: Path, tmp_path: Path
 ) -> None:
-    # The place of service was written with the wrong component separator; the
-    # reader keeps it as received, so pyx12 rejects it and nothing is exported.
-    workspace.import_path(
-        corpus / "837p" / "linuxforhealth-x12__837_005010X222A2__demo.example11.837"
-    )
+    # SV103 takes MJ or UN; MN fits the element's two characters, so only
+    # pyx12's code list finds it, and nothing is exported.
+    workspace.import_path(corpus / "837p" / VALID_837P[0])
+    claim_id = workspace.claim_rows("all")[0].id
+    workspace.edit(claim_id, "service_lines[0].unit_basis", "MN", "as keyed")
     release_all(workspace)
     out = tmp_path / "bad.837"
     with pytest.raises(ReviewError, match=r"export refused: .* in claims "):

@@ -188,7 +188,7 @@ def test_an_edited_claim_is_flagged_d_not_o(tmp_path: Path) -> None:
 def test_an_edit_x12_cannot_carry_is_refused(
     workspace: Workspace, held_claim: int
 ) -> None:
-    with pytest.raises(ReviewError, match="X12 cannot carry"):
+    with pytest.raises(ReviewError, match="outside the X12 character set"):
         workspace.edit(held_claim, "subscriber.last_name", "MÜLLER", "spelling")
 
 

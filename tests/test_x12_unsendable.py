@@ -1,13 +1,15 @@
 """``unsendable`` skips building a claim's segments only when nothing can be found.
 
 ``plainly_sendable`` looks at the values alone; whenever it says yes, building
-the segments (``claim_segments``) must succeed, so ``unsendable`` gives the same
-answer, message for message, as the full build on every encounter.
+the segments (``claim_segments``) must succeed and every value must fit its
+element (``element_problems``), so ``unsendable`` gives the same answer, message
+for message, as the full build and check on every encounter.
 """
 
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import subprocess
 import sys
 from collections.abc import Callable
@@ -25,6 +27,7 @@ from claimtui.x12.reader import ReadClaim, iter_837p_file
 from claimtui.x12.writer import (
     X12WriteError,
     claim_segments,
+    element_problems,
     plainly_sendable,
     unsendable,
 )
@@ -34,12 +37,14 @@ from tests.x12_helpers import sample_encounter
 
 
 def built_reason(encounter: Encounter) -> str | None:
-    """What building every segment says: the full check ``unsendable`` stands for."""
+    """What building every segment and checking every value against its element
+    says: the full check ``unsendable`` stands for."""
     try:
-        claim_segments(encounter)
+        segments = claim_segments(encounter)
     except X12WriteError as error:
         return str(error)
-    return None
+    problems = element_problems(segments)
+    return problems[0].message if problems else None
 
 
 def outcome(check: Callable[[Encounter], str | None], encounter: Encounter) -> str:
@@ -98,6 +103,20 @@ ANY_TEXT = st.text(
 
 PLAIN_TEXT = st.text(alphabet="ABCXYZ0123456789 .-/#&", max_size=6)
 
+ODD_NUMBERS = [
+    Decimal("1E+70"),
+    Decimal("NaN"),
+    Decimal("1E-70"),
+    Decimal("123456789012345678"),  # 18 digits: SV102 takes them
+    Decimal("1234567890123456789"),  # 19: one too many
+    Decimal("-12345678901234567.8"),  # 18 digits with '-' and '.'
+    Decimal("0.000000000000000001"),  # 19 digits as written
+    Decimal("125.5000000000000000000"),  # written 125.5
+]
+"""Amounts at and past what an R element of 18 digits takes."""
+
+EDGE_DATES = [dt.date(1799, 12, 31), dt.date(1800, 1, 1), dt.date(9999, 12, 31)]
+
 
 def _grow(items: list[object], extra: int, filler: object) -> None:
     for _ in range(extra):
@@ -127,9 +146,9 @@ def altered_encounters(draw: st.DrawFn) -> Encounter:
             huge = draw(st.sampled_from([10**70, -(10**70), 10**5000]))
             line.diagnosis_pointers[:1] = [huge]
         if draw(st.booleans()):
-            line.__dict__["charge"] = draw(
-                st.sampled_from([Decimal("1E+70"), Decimal("NaN"), Decimal("1E-70")])
-            )
+            line.__dict__["charge"] = draw(st.sampled_from(ODD_NUMBERS))
+        if draw(st.booleans()):
+            line.__dict__["service_date"] = draw(st.sampled_from(EDGE_DATES))
         if draw(st.booleans()):
             adjudication = LineAdjudication(
                 payer_id="P1", paid_amount=Decimal(1), procedure_code="99213"

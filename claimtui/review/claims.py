@@ -27,7 +27,7 @@ from claimtui.model import (
 from claimtui.review.history import history_facts, save_line_keys
 from claimtui.store import ClaimRecord, DecisionRecord, EncounterRecord, FindingRecord
 from claimtui.x12.reader import InputIssue
-from claimtui.x12.writer import unsendable
+from claimtui.x12.writer import write_problems
 
 READ_RULE_ID = "READ"
 """Rule id of findings that come from reading the file, not from a rule."""
@@ -166,15 +166,23 @@ WRITE_RULE_ID = "X12"
 
 
 def add_write_findings(result: BuildResult) -> None:
-    """Hold a claim the 837P writer could not write, saying which field is at fault.
+    """Hold a claim with a value that cannot be sent as X12, one finding each.
 
-    Exempting it does not help (the batch would fail), so the message says to
-    edit the value.
+    Whatever put the value there (the file, an edit, an override, a rule's
+    set action), the finding names the field and, for a value its element
+    cannot carry (a three-character modifier, a 20-digit amount), the element
+    and what it takes. Exempting it does not help (pyx12 would refuse the
+    batch), so the message says to correct the value.
     """
-    problem = unsendable(result.encounter)
-    if problem is not None:
+    for problem in write_problems(result.encounter):
         result.findings.append(
-            Finding(rule_id=WRITE_RULE_ID, severity=Severity.ERROR, message=problem)
+            Finding(
+                rule_id=WRITE_RULE_ID,
+                severity=Severity.ERROR,
+                message=problem.message,
+                path=problem.path,
+                segment=problem.location,
+            )
         )
 
 

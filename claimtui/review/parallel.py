@@ -34,6 +34,7 @@ from claimtui.engine.codesets import load_for
 from claimtui.model import ClaimStatus, Encounter
 from claimtui.review import claims as claim_ops
 from claimtui.review.history import line_key_rows
+from claimtui.x12.writer import load_element_limits
 
 MAX_WORKERS = 8
 """Workers used at most, whatever the number of cores."""
@@ -194,6 +195,7 @@ class BuildPool:
     def __init__(self, rule_set: RuleSet, today: dt.date | None, workers: int) -> None:
         self.workers = workers
         load_for(rule_set.identifiers)
+        load_element_limits()
         self.executor = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("fork"),

@@ -43,6 +43,7 @@ from claimtui.review.parallel import (
     held,
     worker_count,
 )
+from claimtui.review.placement import path_related
 from claimtui.review.staging import StagedAction, as_decisions, previewed_status
 from claimtui.review.views import (
     AuditEntry,
@@ -72,7 +73,7 @@ from claimtui.x12.writer import (
     X12WriteError,
     claim_segments,
     render_segment,
-    unsendable,
+    write_problems,
 )
 
 log = logging.getLogger(__name__)
@@ -1310,11 +1311,23 @@ def _try_value(
     except ValidationError as error:
         problem = error.errors()[0]["msg"] if error.errors() else str(error)
         raise ReviewError(f"{path}: the value does not fit ({problem})") from None
-    if unsendable(trial) and not unsendable(base):
-        raise ReviewError(
-            f"{path}: the value has a character X12 cannot carry (accented "
-            "letters, * : ^ ~ or a line break); type it without them"
-        )
+    refusal = _new_write_problem(base, trial, path)
+    if refusal is not None:
+        raise ReviewError(refusal)
+
+
+def _new_write_problem(base: Encounter, trial: Encounter, path: str) -> str | None:
+    """Why the value set at ``path`` cannot be sent as X12, when ``base`` (the
+    encounter before it was set) had no such problem there; else None.
+
+    The message is the one the claim's finding would give (see
+    ``claims.add_write_findings``), so the person reads it before staging.
+    """
+    known = {problem.message for problem in write_problems(base)}
+    for problem in write_problems(trial):
+        if problem.message not in known and path_related(problem.path, path):
+            return problem.message
+    return None
 
 
 def _rule_changed(result: BuildResult, path: str) -> bool:

@@ -14,7 +14,10 @@ made up. A value that contains a delimiter or a control character cannot be
 sent without corrupting the file, so it raises ``X12WriteError`` naming the
 field instead of being altered. A provider field that its loop does not carry in
 the TR3 (for example an address on a referring provider, 2310A) is not sent; the
-reader never fills such fields.
+reader never fills such fields. A value the writer can send but pyx12 would
+refuse (a three-character modifier, an amount of 19 digits) is not refused while
+writing: ``write_problems`` finds it when the claim is built, against the limits
+of its element (``_elements``), and the claim is held before it can be exported.
 
 One set of builders serves two callers. ``claim_segments`` (the console's view of
 one claim) keeps, for every element, the model path it came from.
@@ -27,6 +30,7 @@ whose billing provider segments are identical.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -54,7 +58,7 @@ from claimtui.model.encounter import (
     Submitter,
     Subscriber,
 )
-from claimtui.x12 import _loops
+from claimtui.x12 import _elements, _loops
 from claimtui.x12._values import format_d8, format_decimal
 from claimtui.x12.tokenizer import DEFAULT_DELIMITERS, Delimiters
 
@@ -85,10 +89,15 @@ class X12WriteError(ValueError):
     The message names the model path or header field, never the value.
     """
 
-    def __init__(self, message: str, claim_index: int | None = None) -> None:
+    def __init__(
+        self, message: str, claim_index: int | None = None, path: str = ""
+    ) -> None:
         super().__init__(message)
         self.claim_index = claim_index
         """1-based place in the batch of the claim that cannot be written."""
+        self.path = path
+        """Model path (or header field) of the value refused; empty when the
+        refusal is not about one value."""
 
 
 @dataclass
@@ -151,13 +160,15 @@ def _check(value: str, path: str) -> str:
         raise X12WriteError(
             f"{where} contains a character outside the X12 character set (letters "
             "A-Z and a-z without accents, digits, spaces and common punctuation); "
-            "edit the value"
+            "edit the value",
+            path=path,
         )
     if not _FORBIDDEN.isdisjoint(value):
         where = path or "a constant"
         raise X12WriteError(
             f"{where} contains a delimiter or control character (* : ^ ~ or a line "
-            "break), which cannot be sent in X12; edit the value"
+            "break), which cannot be sent in X12; edit the value",
+            path=path,
         )
     return value
 
@@ -420,12 +431,13 @@ def _secondary(ids: Sequence[Reference], path: str) -> list[tuple[str, str, str]
 def _dtp(
     qualifier: str, start: dt.date, end: dt.date | None, path: str, loop: str
 ) -> OutSegment:
+    # A date of a list (other_dates[0]) carries its own qualifier; a named
+    # date's qualifier is the writer's constant.
+    code = (qualifier, f"{path}.qualifier") if path.endswith("]") else _const(qualifier)
     if end is None:
-        return _segment(
-            "DTP", loop, _const(qualifier), _const("D8"), _date(start, path)
-        )
+        return _segment("DTP", loop, code, _const("D8"), _date(start, path))
     value = f"{format_d8(start)}-{format_d8(end)}"
-    return _segment("DTP", loop, _const(qualifier), _const("RD8"), (value, path))
+    return _segment("DTP", loop, code, _const("RD8"), (value, path))
 
 
 def _adjustments(
@@ -464,7 +476,9 @@ def _procedure(
         (value, f"{path}.modifiers[{index}]") for index, value in enumerate(modifiers)
     ]
     if len(mods) > _MAX_MODIFIERS:
-        raise X12WriteError(f"{path}.modifiers has more than four modifiers")
+        raise X12WriteError(
+            f"{path}.modifiers has more than four modifiers", path=f"{path}.modifiers"
+        )
     if description:
         mods.extend([_EMPTY] * (_MAX_MODIFIERS - len(mods)))
     return [*parts, *mods, (description, f"{path}.description")]
@@ -668,7 +682,10 @@ def _claim(encounter: Encounter) -> list[OutSegment]:
         for index, cause in enumerate(claim.related_causes)
     ]
     if len(causes) > _MAX_RELATED_CAUSES:
-        raise X12WriteError("claim.related_causes has more than three causes")
+        raise X12WriteError(
+            "claim.related_causes has more than three causes",
+            path="claim.related_causes",
+        )
     if claim.accident_state or claim.accident_country:
         causes.extend([_EMPTY] * (_MAX_RELATED_CAUSES - len(causes)))
     causes.append(_text(claim.accident_state, c + "accident_state"))
@@ -818,7 +835,10 @@ def _diagnoses(encounter: Encounter) -> list[OutSegment]:
     if not diagnoses:
         return []
     if len(diagnoses) > _MAX_DIAGNOSES:
-        raise X12WriteError("claim.diagnoses has more than 12 codes; HI holds 12")
+        raise X12WriteError(
+            "claim.diagnoses has more than 12 codes; HI holds 12",
+            path="claim.diagnoses",
+        )
     composites: list[Element] = [
         [
             _text(diagnosis.qualifier, f"claim.diagnoses[{index}].qualifier"),
@@ -952,7 +972,9 @@ def _coverage(coverage: OtherCoverage, path: str) -> list[OutSegment]:
 def _lines(encounter: Encounter) -> list[OutSegment]:
     segments: list[OutSegment] = []
     if len(encounter.service_lines) > _MAX_LINES:
-        raise X12WriteError("service_lines has more than 50 lines")
+        raise X12WriteError(
+            "service_lines has more than 50 lines", path="service_lines"
+        )
     for index, line in enumerate(encounter.service_lines):
         segments.extend(_line(line, index))
     return segments
@@ -966,7 +988,10 @@ def _line(line: ServiceLine, index: int) -> list[OutSegment]:
         for position, pointer in enumerate(line.diagnosis_pointers)
     ]
     if len(pointers) > _MAX_POINTERS:
-        raise X12WriteError(f"{p}diagnosis_pointers has more than four pointers")
+        raise X12WriteError(
+            f"{p}diagnosis_pointers has more than four pointers",
+            path=f"{p}diagnosis_pointers",
+        )
     procedure = _procedure(
         line.procedure_qualifier,
         line.procedure_code,
@@ -1138,45 +1163,113 @@ def claim_segments(encounter: Encounter) -> list[OutSegment]:
     return segments
 
 
-def unsendable(encounter: Encounter) -> str | None:
-    """Why the claim cannot be written as X12, or None when it can.
+@dataclass(frozen=True)
+class WriteProblem:
+    """A value of a claim that cannot be sent as it is."""
 
-    The check the writer makes at export, made early so a claim holding such a
-    value is held with a finding instead of failing the claim view or a batch.
+    message: str
+    """What is wrong and what to do, naming the field (never quoting a name,
+    an id or an amount)."""
+    path: str = ""
+    """Model path of the value (or of a list with too many items); empty for a
+    constant."""
+    location: str = ""
+    """The element it would go to, e.g. ``2400 SV101-3``; empty when unknown."""
+
+
+def write_problems(encounter: Encounter) -> list[WriteProblem]:
+    """Every value of the claim that cannot be sent as X12, or [] when none.
+
+    The check the writer and pyx12 make at export, made when the claim is
+    built, so a claim holding such a value is held with a finding instead of
+    failing a batch. A value the writer refuses (a character X12 cannot carry,
+    more repeats than a segment holds) is the one problem given, naming the
+    first field it refuses. Otherwise every value the segments take from the
+    claim is checked against its element's limits in the TR3 map pyx12
+    validates with (``element_problems``).
+
     A claim that is plainly sendable (``plainly_sendable``) is not built: that
     is nearly every claim, and building its segments costs far more than the
-    look at its values. Any other claim is built, so the reason given is the
-    writer's own, naming the first field it refuses.
+    look at its values.
     """
     if plainly_sendable(encounter):
-        return None
+        return []
     try:
-        claim_segments(encounter)
+        segments = claim_segments(encounter)
     except X12WriteError as error:
-        return str(error)
-    return None
+        return [WriteProblem(str(error), error.path)]
+    return element_problems(segments)
+
+
+def element_problems(segments: Iterable[OutSegment]) -> list[WriteProblem]:
+    """The values of ``claim_segments`` their elements cannot carry: too short,
+    too long, not a number, a date before 1800, a trailing space (see
+    ``_elements.problem``). One problem per value, in segment order."""
+    problems = []
+    for sent in _elements.sent_values(segments):
+        found = _elements.problem(sent)
+        if found is not None:
+            message = f"{sent.path} ({sent.location}): {found}; correct the value"
+            problems.append(WriteProblem(message, sent.path, sent.location))
+    return problems
+
+
+def unsendable(encounter: Encounter) -> str | None:
+    """Why the claim cannot be sent as X12 (the first of ``write_problems``),
+    or None when it can."""
+    problems = write_problems(encounter)
+    return problems[0].message if problems else None
+
+
+_Span = tuple[int, int, bool]
+"""A field's ``FieldLimit`` as (min_len, max_len, text), quicker to read."""
+_Limits = dict[type[BaseModel], dict[str, _Span]]
+
+
+@functools.cache
+def _field_limits() -> _Limits:
+    return {
+        model: {
+            name: (limit.min_len, limit.max_len, limit.text)
+            for name, limit in fields.items()
+        }
+        for model, fields in _elements.field_limits(claim_segments).items()
+    }
+
+
+def load_element_limits() -> None:
+    """Read the TR3 element limits now (about 60 ms) instead of on first use.
+
+    Called before import workers are forked, so they share one copy.
+    """
+    _field_limits()
 
 
 _NUMBER_DIGITS = 64
-"""A number of at most this many digits, between 10**-64 and 10**64, is written
-as a short run of digits, '.' and '-'; others are left to the writer to try."""
+"""A number of a field the writer does not send, of at most this many digits,
+between 10**-64 and 10**64, is a short run of digits, '.' and '-'; others are
+left to the writer to try."""
 _NUMBER_BOUND: int = 10**_NUMBER_DIGITS
+_NO_LIMITS: dict[str, _Span] = {}
 
 
 def plainly_sendable(encounter: Encounter) -> bool:
-    """True when ``claim_segments`` cannot refuse the claim; no segment is built.
+    """True when ``write_problems`` finds nothing; no segment is built.
 
     It is proved from the values alone: every text anywhere in the encounter
-    (sent or not) has only characters ``_check`` lets through, every other value
-    is of a kind whose written form always passes, and no repeated value has
-    more items than its segment holds. False does not mean the claim cannot be
-    sent, only that its segments must be built to know (a refused character in
-    a field the claim's loops do not send, an unknown kind of value).
+    (sent or not) has only characters ``_check`` lets through, no repeated
+    value has more items than its segment holds, every value of a field the
+    writer sends is within the strictest limits of the elements that field
+    goes to (``_elements.field_limits``), numbers are short runs of digits and
+    dates are from 1800 on. False does not mean the claim cannot be sent, only
+    that its segments must be built to know (a refused character in a field
+    the claim's loops do not send, a value within one element's limits but
+    not another's, an unknown kind of value).
     """
     if not _within_limits(encounter):
         return False
     texts: list[str] = []
-    if not _gather_texts(encounter, texts):
+    if not _gather_texts(encounter, texts, _field_limits()):
         return False
     return _UNSENDABLE.search("".join(texts)) is None
 
@@ -1202,35 +1295,68 @@ def _within_limits(encounter: Encounter) -> bool:
     return True
 
 
-def _gather_texts(model: BaseModel, texts: list[str]) -> bool:
-    """Add every text under ``model`` to ``texts``; False on a value of a kind not
-    known to be written plainly (the caller then builds the segments)."""
-    for value in model.__dict__.values():
+def _gather_texts(model: BaseModel, texts: list[str], limits: _Limits) -> bool:
+    """Add every text under ``model`` to ``texts``; False on a value outside its
+    field's limits or of a kind not known to be written plainly (the caller
+    then builds the segments)."""
+    fields = limits.get(type(model), _NO_LIMITS)
+    for name, value in model.__dict__.items():
         if isinstance(value, str):  # enums such as EntityType are sent as text
             texts.append(value)
-        elif value is None or type(value) in _SAFE_KINDS:
+            if value and name in fields:
+                low, high, text = fields[name]
+                if not (text and low <= len(value) <= high) or value[-1] == " ":
+                    return False
+        elif value is None or type(value) is bool:  # bools are sent as Y, N, ...
             continue
+        elif type(value) is dt.date:
+            if value.year < _elements.EARLIEST_YEAR:
+                return False
         elif isinstance(value, list):
+            span = fields.get(name)
             for item in value:
                 if isinstance(item, str):
                     texts.append(item)
-                elif not _gather_other(item, texts):
+                    if span is not None and item and not _text_fits(item, span):
+                        return False
+                elif not _gather_other(item, texts, limits, span):
                     return False
-        elif not _gather_other(value, texts):
+        elif not _gather_other(value, texts, limits, fields.get(name)):
             return False
     return True
 
 
-_SAFE_KINDS = frozenset({bool, dt.date})
-"""Sent as a constant (Y, N, ...) or as CCYYMMDD."""
+def _text_fits(value: str, span: _Span) -> bool:
+    low, high, text = span
+    return text and low <= len(value) <= high and value[-1] != " "
 
 
-def _gather_other(value: object, texts: list[str]) -> bool:
+def _gather_other(
+    value: object,
+    texts: list[str],
+    limits: _Limits,
+    span: _Span | None,
+) -> bool:
     if isinstance(value, BaseModel):
-        return _gather_texts(value, texts)
+        return _gather_texts(value, texts, limits)
     if isinstance(value, int | Decimal) and type(value) in (int, Decimal):
-        return _short_number(value)
+        if span is None:
+            return _short_number(value)
+        return _number_fits(value, span)
     return False
+
+
+def _number_fits(value: int | Decimal, span: _Span) -> bool:
+    """True when the number is written as at most ``span``'s max_len digits.
+
+    Its plain text (``str``) is never shorter than what the writer sends
+    (``format_decimal`` drops trailing zeros), so it is measured instead.
+    """
+    if isinstance(value, int) and not -_NUMBER_BOUND < value < _NUMBER_BOUND:
+        return False
+    text = str(value)
+    low, high, _ = span
+    return low <= 1 and len(text) <= high and text[-1].isdigit() and "E" not in text
 
 
 def _short_number(value: int | Decimal) -> bool:
@@ -1422,7 +1548,8 @@ def _written_claim(encounter: Encounter, place: int) -> tuple[str, _WrittenClaim
             patient = None if encounter.patient is None else _patient(encounter)
             body = _claim_body(encounter)
     except X12WriteError as error:
-        raise X12WriteError(f"claim {place} of the batch: {error}", place) from None
+        message = f"claim {place} of the batch: {error}"
+        raise X12WriteError(message, place, error.path) from None
     count = len(subscriber) + len(body) + len(patient or [])
     claim = _WrittenClaim(
         _text_of(subscriber),
