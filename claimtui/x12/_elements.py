@@ -383,6 +383,8 @@ def _filled(model: type[BaseModel]) -> BaseModel:
 
 def _sample(annotation: Any) -> Any:
     origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _sample(typing.get_args(annotation)[0])
     if origin in (typing.Union, types.UnionType):
         choices = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
         return _sample(choices[0])
