@@ -14,8 +14,9 @@ from claimtui.engine import (
     run_rule_examples,
     shipped_rules_dir,
 )
+from claimtui.model import Finding
 from claimtui.review import Workspace
-from claimtui.review.impact import ClaimImpact, ImpactReport, impact
+from claimtui.review.impact import ClaimImpact, ImpactReport, RuleImpact, impact
 
 
 def _list(workspace: Workspace, as_json: bool) -> int:
@@ -92,6 +93,13 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _finding_line(sign: str, finding: Finding) -> str:
+    text = f"{sign} {finding.severity.value} {finding.rule_id}: {finding.message}"
+    if finding.exempted:
+        text += " (exempted)"
+    return text if len(text) <= 72 else text[:69] + "..."
+
+
 def _print_example(example: ClaimImpact, indent: str) -> None:
     status = example.status_before
     if example.status_after != status:
@@ -102,6 +110,23 @@ def _print_example(example: ClaimImpact, indent: str) -> None:
         print(f"{indent}  {item.path}: {before} -> {after}")
     if len(example.fields) > 10:
         print(f"{indent}  ... {len(example.fields) - 10} more fields")
+    findings = [_finding_line("-", f) for f in example.findings_removed]
+    findings += [_finding_line("+", f) for f in example.findings_added]
+    for line in findings[:10]:
+        print(f"{indent}  {line}")
+    if len(findings) > 10:
+        print(f"{indent}  ... {len(findings) - 10} more findings")
+
+
+def _rule_row(rule: RuleImpact, width: int) -> str:
+    row = (
+        f"{rule.rule_id:{width}} changes {rule.changed}, holds {rule.held}, "
+        f"releases {rule.released}"
+    )
+    notes: list[str] = [rule.rule_change] if rule.rule_change else []
+    if not rule.changed:
+        notes.append("no claim differs")
+    return f"{row}  ({'; '.join(notes)})" if notes else row
 
 
 def _print_impact(report: ImpactReport) -> None:
@@ -113,11 +138,9 @@ def _print_impact(report: ImpactReport) -> None:
     )
     for example in report.examples:
         _print_example(example, "  ")
+    width = max([12, *(len(rule_id) + 1 for rule_id in report.rules)])
     for rule in sorted(report.rules.values(), key=lambda r: r.rule_id):
-        print(
-            f"{rule.rule_id:12} changes {rule.changed}, holds {rule.held}, "
-            f"releases {rule.released}"
-        )
+        print(_rule_row(rule, width))
         for example in rule.examples:
             _print_example(example, "    ")
 

@@ -1,32 +1,50 @@
 """What a rule change would do to the stored claims, before it goes live.
 
 ``impact`` rebuilds every stored claim twice, with a *baseline* rule set and a
-*changed* one, each with the claim's own decisions and history, and compares:
+*changed* one, each with the claim's own decisions and history, and compares.
+The summary counts claims:
 
-- **changed**: the built claim differs (any field of the final encounter, or
-  its status);
+- **changed**: the claim comes out differently: a field of the final
+  encounter, its status, or its findings (one added, removed or reworded);
 - **held**: not held under the baseline, held under the changed set;
 - **released**: held under the baseline, not held under the changed set.
 
-Per rule it counts the claims where that rule did something different (other
-changes or findings), the claims it newly holds and the claims it no longer
-holds, with up to ``limit_examples`` example claims each and their exact
-field changes (before → after). Claims are read in chunks of ``chunk_size`` by
-claim id, so 100,000 stored claims never sit in memory at once. Exported
-claims are left out: they are already sent and a rule change cannot touch them.
+A row per rule (or other source of findings: ``RULES-LOAD`` for a rule set
+that did not load, ``X12`` for a claim the writer cannot send, ``override``
+and ``edit`` for a person's decision that no longer applies) counts the same
+claims, seen from that rule:
+
+- **changed**: claims on which this rule's own changes or findings differ;
+- **held**: claims of the summary's *held* that this rule holds;
+- **released**: claims of the summary's *released* that this rule held.
+
+So every row is part of the summary (no row counts more than the summary's
+column) and every claim the summary counts is in at least one row. A claim
+two rules act on is in both rows, so rows may add up to more than the
+summary, never to less. A rule that fires on nothing in both sets differs on
+no claim: it has no row, unless the change itself added, removed or edited it
+(``rule_change``), when it has a row of zeros, so a new rule whose condition
+matches no stored claim is plain to see.
+
+Each count keeps up to ``limit_examples`` example claims with their exact
+field changes (before → after) and the findings added and removed. Claims are
+read in chunks of ``chunk_size`` by claim id, so 100,000 stored claims never
+sit in memory at once. Exported claims are left out: they are already sent and
+a rule change cannot touch them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from sqlmodel import Session, col, select
 
 from claimtui.engine import RuleSet
-from claimtui.model import BuildResult, ClaimStatus, RuleTrace
+from claimtui.model import BuildResult, ClaimStatus, Finding
 from claimtui.review.claims import build_stored
 from claimtui.store import ClaimRecord
 
@@ -57,6 +75,14 @@ class ClaimImpact:
     """held, review or ready with the changed rule set."""
     fields: list[FieldChange]
     """Every field of the final claim that differs."""
+    findings_added: list[Finding] = field(default_factory=list)
+    """Findings only the changed rule set gives, in rule order."""
+    findings_removed: list[Finding] = field(default_factory=list)
+    """Findings only the baseline gives, in rule order."""
+
+
+RuleChange = Literal["", "added", "removed", "disabled", "enabled", "edited"]
+"""How a rule itself differs between the two sets ("" when it is the same)."""
 
 
 @dataclass
@@ -64,12 +90,15 @@ class RuleImpact:
     """What one rule does differently across the stored claims."""
 
     rule_id: str
+    rule_change: RuleChange = ""
+    """added or removed by the change, disabled, enabled or otherwise edited
+    (severity, scope, text); empty when the rule is the same in both sets."""
     changed: int = 0
-    """Claims where the rule's changes or findings differ."""
+    """Claims where the rule's own changes or findings differ."""
     held: int = 0
-    """Claims the rule holds under the changed set and not the baseline."""
+    """Claims newly held (the summary's *held*) that this rule holds."""
     released: int = 0
-    """Claims the rule held under the baseline and no longer does."""
+    """Claims released (the summary's *released*) that this rule held."""
     examples: list[ClaimImpact] = field(default_factory=list)
     """Up to ``limit_examples`` claims it differs on."""
 
@@ -85,7 +114,7 @@ class ImpactReport:
     claims: int = 0
     """Stored claims compared (exported ones are not)."""
     changed: int = 0
-    """Claims whose built claim or status differs."""
+    """Claims that come out differently: a field, the status or a finding."""
     held: int = 0
     """Claims held only under the changed rule set."""
     released: int = 0
@@ -93,7 +122,8 @@ class ImpactReport:
     examples: list[ClaimImpact] = field(default_factory=list)
     """Up to ``limit_examples`` changed claims."""
     rules: dict[str, RuleImpact] = field(default_factory=dict)
-    """Per rule, only rules that differ on at least one claim."""
+    """Per rule: rules that differ on at least one claim, and rules the change
+    added, removed or edited even when they differ on none."""
 
     def to_json(self) -> dict[str, Any]:
         """The report as JSON-ready data (``claimtui rules impact --json``)."""
@@ -108,6 +138,7 @@ class ImpactReport:
             "rules": [
                 {
                     "rule_id": rule.rule_id,
+                    "rule_change": rule.rule_change,
                     "changed": rule.changed,
                     "held": rule.held,
                     "released": rule.released,
@@ -127,7 +158,13 @@ def _claim_json(example: ClaimImpact) -> dict[str, Any]:
             {"path": item.path, "before": item.before, "after": item.after}
             for item in example.fields
         ],
+        "findings_added": [_finding_json(item) for item in example.findings_added],
+        "findings_removed": [_finding_json(item) for item in example.findings_removed],
     }
+
+
+def _finding_json(finding: Finding) -> dict[str, Any]:
+    return finding.model_dump(mode="json")
 
 
 def field_changes(before: Any, after: Any, path: str = "") -> list[FieldChange]:
@@ -173,17 +210,49 @@ def _stored_claims(workspace: Any, chunk_size: int) -> Iterator[list[int]]:
         last = ids[-1]
 
 
-def _rule_view(trace: RuleTrace) -> tuple[Any, ...]:
-    changes = tuple((change.path, repr(change.after)) for change in trace.changes)
-    findings = tuple(
-        (finding.severity.value, finding.message, finding.exempted)
-        for finding in trace.findings
-    )
-    return changes, findings
+_View = tuple[list[tuple[str, str]], Counter[Finding]]
+_NOTHING: _View = ([], Counter())
+
+
+def _views(result: BuildResult) -> dict[str, _View]:
+    """What each rule (or other source) did: its changes in order, its findings.
+
+    Read from the whole build, not the traces, so findings that no trace
+    carries (a rule set that did not load, a claim the writer cannot send, a
+    decision that no longer applies) are counted too.
+    """
+    views: dict[str, _View] = {}
+    for change in result.changes:
+        changes, _ = views.setdefault(change.rule_id, ([], Counter()))
+        changes.append((change.path, repr(change.after)))
+    for finding in result.findings:
+        _, findings = views.setdefault(finding.rule_id, ([], Counter()))
+        findings[finding] += 1
+    return views
+
+
+def _differing(before: BuildResult, after: BuildResult) -> set[str]:
+    """Rules whose changes or findings differ; a rule absent did nothing."""
+    views_before, views_after = _views(before), _views(after)
+    return {
+        rule_id
+        for rule_id in views_before.keys() | views_after.keys()
+        if views_before.get(rule_id, _NOTHING) != views_after.get(rule_id, _NOTHING)
+    }
 
 
 def _holding_rules(result: BuildResult) -> set[str]:
     return {finding.rule_id for finding in result.holding_findings}
+
+
+def _only_in(one: BuildResult, other: BuildResult) -> list[Finding]:
+    extra = Counter(one.findings) - Counter(other.findings)
+    found = []
+    for finding in one.findings:
+        if extra[finding]:
+            extra[finding] -= 1
+            found.append(finding)
+    return found
 
 
 def _compare(
@@ -197,31 +266,55 @@ def _compare(
         before.encounter.model_dump(mode="json"),
         after.encounter.model_dump(mode="json"),
     )
-    example = ClaimImpact(claim_id, before.status.value, after.status.value, fields)
+    differing = _differing(before, after)
+    if not (fields or differing or before.status != after.status):
+        return
+    example = ClaimImpact(
+        claim_id,
+        before.status.value,
+        after.status.value,
+        fields,
+        findings_added=_only_in(after, before),
+        findings_removed=_only_in(before, after),
+    )
     was_held = before.status is ClaimStatus.HELD
     is_held = after.status is ClaimStatus.HELD
-    report.held += is_held and not was_held
-    report.released += was_held and not is_held
-    if fields or before.status != after.status:
-        report.changed += 1
-        if len(report.examples) < limit:
-            report.examples.append(example)
+    newly_held, released = is_held and not was_held, was_held and not is_held
+    report.changed += 1
+    report.held += newly_held
+    report.released += released
+    if len(report.examples) < limit:
+        report.examples.append(example)
 
-    traces_before = {trace.rule_id: _rule_view(trace) for trace in before.traces}
-    traces_after = {trace.rule_id: _rule_view(trace) for trace in after.traces}
+    # A claim newly held has no holding rule under the baseline, so each rule
+    # that holds it now differs on it (and likewise for a claim released):
+    # walking the differing rules reaches every one of them.
     holding_before, holding_after = _holding_rules(before), _holding_rules(after)
-    for rule_id in sorted(set(traces_before) | set(traces_after)):
-        differs = traces_before.get(rule_id) != traces_after.get(rule_id)
-        newly_held = rule_id in holding_after and rule_id not in holding_before
-        released = rule_id in holding_before and rule_id not in holding_after
-        if not (differs or newly_held or released):
-            continue
+    for rule_id in sorted(differing):
         rule = report.rules.setdefault(rule_id, RuleImpact(rule_id))
-        rule.changed += differs
-        rule.held += newly_held
-        rule.released += released
+        rule.changed += 1
+        rule.held += newly_held and rule_id in holding_after
+        rule.released += released and rule_id in holding_before
         if len(rule.examples) < limit:
             rule.examples.append(example)
+
+
+def rule_changes(baseline: RuleSet, changed: RuleSet) -> dict[str, RuleChange]:
+    """Each rule that differs between the two sets, and how."""
+    before = {rule.id: rule for rule in baseline.rules}
+    after = {rule.id: rule for rule in changed.rules}
+    found: dict[str, RuleChange] = {}
+    for rule_id in before.keys() | after.keys():
+        old, new = before.get(rule_id), after.get(rule_id)
+        if old is None:
+            found[rule_id] = "added"
+        elif new is None:
+            found[rule_id] = "removed"
+        elif old.enabled != new.enabled:
+            found[rule_id] = "enabled" if new.enabled else "disabled"
+        elif old.version != new.version:
+            found[rule_id] = "edited"
+    return found
 
 
 def impact(
@@ -241,7 +334,8 @@ def impact(
 
     Returns:
         Counts of changed, newly held and released claims, overall and per
-        rule, with example claims and their field changes.
+        rule (see the module docstring for how they add up), with example
+        claims, their field changes and the findings added and removed.
     """
     base = baseline if baseline is not None else workspace.rule_set
     day = today or workspace.today
@@ -249,6 +343,8 @@ def impact(
         baseline=f"{baseline_name} ({base.version[:12]})",
         changed_set=f"{changed_name} ({changed_rule_set.version[:12]})",
     )
+    for rule_id, change in rule_changes(base, changed_rule_set).items():
+        report.rules[rule_id] = RuleImpact(rule_id, rule_change=change)
     for ids in _stored_claims(workspace, chunk_size):
         with Session(workspace.engine) as session:
             for claim_id in ids:
