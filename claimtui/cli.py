@@ -326,6 +326,34 @@ def cmd_schema(ws: Workspace | None, args: argparse.Namespace) -> int:
     return 0
 
 
+IMPACT_HELP = """\
+Rebuild every stored claim (exported ones excepted) with two rule sets, each
+with the claim's own decisions, and count the claims that come out
+differently.
+
+The summary line counts claims:
+  would change   a field, the status or a finding differs
+  would be held  not held before, held after
+  released       held before, not held after
+
+Each rule row counts the same claims, seen from that rule:
+  changes   claims on which this rule's own changes or findings differ
+  holds     claims that would be held, and this rule is one that holds them
+  releases  claims that would be released, and this rule held them before
+
+No row counts more than the summary, and every claim the summary counts is in
+at least one row. A claim two rules act on is in both rows, so the rows can
+add up to more than the summary, never to less. A rule that adds a hold to a
+claim another rule already holds counts under changes, not holds.
+
+A rule the change added, removed, disabled, enabled or edited is listed even
+when no claim comes out differently, so a rule whose condition matches no
+stored claim shows as a row of zeros. Rows named RULES-LOAD (a rule set that
+did not load), X12 (a claim the 837P writer cannot send), override or edit (a
+decision that no longer applies) are findings no rule file makes.
+"""
+
+
 _LISTS_CLAIMS = (cmd_claims, cmd_export, cmd_console, cmd_demo)
 """Commands that show or act on stored statuses: they rebuild stale claims first."""
 
@@ -425,6 +453,8 @@ def build_parser() -> argparse.ArgumentParser:
     impact = rules_commands.add_parser(
         "impact",
         help="how many stored claims a rule change would change, hold or release",
+        description=IMPACT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     impact.add_argument(
         "--against",
@@ -434,8 +464,16 @@ def build_parser() -> argparse.ArgumentParser:
         "the configured practice folders); without it, compare the shipped "
         "rules alone with the rules in force",
     )
-    impact.add_argument("--examples", type=int, default=3, metavar="N")
-    impact.add_argument("--json", action="store_true")
+    impact.add_argument(
+        "--examples",
+        type=int,
+        default=3,
+        metavar="N",
+        help="example claims shown for the summary and each rule (default 3)",
+    )
+    impact.add_argument(
+        "--json", action="store_true", help="the report as JSON (see README)"
+    )
     explain = rules_commands.add_parser("explain")
     explain.add_argument("claim", type=int)
     explain.add_argument("rule")
