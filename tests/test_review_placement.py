@@ -67,6 +67,10 @@ def test_locations_read_loop_segment_element_component_and_qualifier() -> None:
     ]
 
 
+def test_a_range_of_components_names_the_whole_element() -> None:
+    assert locations("2400 SV101-3..6") == [Location("SV1", "2400", 1)]
+
+
 def test_locations_naming_only_a_loop_or_nothing_x12_give_none() -> None:
     assert locations("2010BA") == []
     assert locations("") == []
@@ -148,6 +152,19 @@ def test_a_location_several_segments_fit_is_not_placed(workspace: Workspace) -> 
     assert places.by_segment == {}
     assert places.unplaced == [unsure]
     assert places.failing_unplaced == [unsure]
+
+
+def test_a_segment_of_another_line_is_never_chosen(workspace: Workspace) -> None:
+    """The second line has no DTP*472: the first line's one does not stand in."""
+    detail = detail_with(workspace, "BAL-01", lines=2)
+    segments = [
+        segment
+        for segment in detail.segments
+        if not (segment.id == "DTP" and "service_lines[1]" in segment.sources[2])
+    ]
+    undated = finding("service_lines[1].service_date", "2400 DTP*472")
+    places = place_findings(segments, [undated])
+    assert places.unplaced == [undated]
 
 
 def test_a_segment_that_was_not_written_is_not_placed(workspace: Workspace) -> None:

@@ -10,7 +10,8 @@ elements a rule changed: by the model path each element came from (see
    REF*F8``, ``NM109``), when exactly one segment fits: the loop, the segment
    id, the qualifier in element 01, and where several fit, the one whose
    sources share the longest part of the finding's path (``service_lines[1]``
-   picks the second line's SV1);
+   picks the second line's SV1); a segment of another line, other payer or
+   other list item than the one the path names never fits;
 3. else nowhere: a required value left blank writes no element, and a
    location such as ``2400 DTP*472`` on a claim of three lines is not enough
    to choose. Those, and findings about the claim as a whole, are listed as
@@ -30,7 +31,8 @@ from claimtui.x12.writer import OutSegment
 _LOCATION = re.compile(
     r"(?:(?P<loop>\d{4}[A-Z]{0,2})\s+)?"
     r"(?P<segment>[A-Z][A-Z0-9]{1,2})"
-    r"(?:(?P<element>\d{2})(?:-(?P<component>\d{1,2}))?|\*(?P<qualifier>[A-Z0-9]+))?"
+    r"(?:(?P<element>\d{2})(?:-(?P<component>\d{1,2})(?P<through>\.\.\d{1,2})?)?"
+    r"|\*(?P<qualifier>[A-Z0-9]+))?"
 )
 
 
@@ -70,7 +72,8 @@ class Location:
 
 def locations(text: str) -> list[Location]:
     """The X12 locations in a finding's ``segment`` text; several are separated
-    by ``/``. Text naming only a loop, or nothing X12, gives none."""
+    by ``/``. A range of components (``SV101-3..6``, the modifiers) names the
+    whole element. Text naming only a loop, or nothing X12, gives none."""
     found = []
     for part in text.split("/"):
         match = _LOCATION.fullmatch(part.strip())
@@ -81,7 +84,7 @@ def locations(text: str) -> list[Location]:
                 segment=match["segment"],
                 loop=match["loop"] or "",
                 element=int(match["element"] or 0),
-                component=int(match["component"] or 0),
+                component=0 if match["through"] else int(match["component"] or 0),
                 qualifier=match["qualifier"] or "",
             )
         )
@@ -227,7 +230,7 @@ def _by_location(
     found: dict[int, list[Place]] = {}
     for location in locations(finding.segment):
         candidates = [
-            index for index, segment in enumerate(segments) if _fits(segment, location)
+            index for index, segment in enumerate(segments) if fits(segment, location)
         ]
         chosen = _narrowed(segments, candidates, finding.path)
         if chosen is not None:
@@ -236,7 +239,9 @@ def _by_location(
     return found
 
 
-def _fits(segment: OutSegment, location: Location) -> bool:
+def fits(segment: OutSegment, location: Location) -> bool:
+    """True when ``segment`` is one ``location`` can name: the segment id, and
+    the loop and the qualifier in element 01 when the location gives them."""
     if segment.id != location.segment:
         return False
     if location.loop and segment.loop != location.loop:
@@ -250,7 +255,14 @@ def _narrowed(
     segments: Sequence[OutSegment], candidates: list[int], path: str
 ) -> int | None:
     """The one candidate segment, choosing among several by the longest leading
-    part of ``path`` that only some of them come from; None when unsure."""
+    part of ``path`` that only some of them come from; None when unsure.
+
+    A segment of another item of a list the path names an item of is never
+    chosen: a paid amount missing on the second other payer is not marked on
+    the first one's AMT*D, even when that is the only AMT*D.
+    """
+    if path:
+        candidates = [i for i in candidates if not _other_item(segments[i], path)]
     if len(candidates) <= 1 or not path:
         return candidates[0] if len(candidates) == 1 else None
     for prefix in _prefixes(path):
@@ -262,6 +274,16 @@ def _narrowed(
         if sharing:
             return sharing[0] if len(sharing) == 1 else None
     return None
+
+
+def _other_item(segment: OutSegment, path: str) -> bool:
+    """True when ``segment`` comes from another item of a list that ``path``
+    names one item of (``other_coverages[0]`` for ``other_coverages[1].x``)."""
+    sources = _all_sources(segment)
+    for prefix in _prefixes(path):
+        if any(path_related(source, prefix) for source in sources):
+            return path[len(prefix) :].startswith("[")
+    return False
 
 
 def _prefixes(path: str) -> list[str]:
