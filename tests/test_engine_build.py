@@ -237,3 +237,49 @@ def test_timely_filing_uses_the_given_today() -> None:
     # Timely-filing notes (TF-03, TF-04) may annotate either; only TF-01 holds.
     assert [f.rule_id for f in late.holding_findings] == ["TF-01"]
     assert on_time.holding_findings == []
+
+
+PER_PAYER_RULE = """\
+rules:
+  - id: PAID-01
+    title: Paid amount of each other payer
+    why: test
+    severity: error
+    condition: other_coverages.exists(c, c.payer_paid_amount == null)
+    actions:
+      - flag: Enter what this payer paid (2320 AMT*D).
+        coverages: coverage.payer_paid_amount == null
+        path: "other_coverages[*].payer_paid_amount"
+        segment: 2320 AMT*D
+"""
+
+
+def test_a_coverages_selector_gives_one_finding_per_other_payer(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "paid.yaml").write_text(PER_PAYER_RULE, encoding="utf-8")
+    rule_set = load_rule_set([tmp_path])
+    assert rule_set.errors == []
+    payer = {"payer_responsibility": "S", "relationship": "18"}
+    encounter = example_encounter(
+        {
+            "other_coverages": [
+                {**payer, "payer_paid_amount": "80.00"},
+                payer,
+                {**payer, "payer_responsibility": "T"},
+            ]
+        }
+    )
+
+    built = build_claim(encounter, rule_set, today=TODAY)
+
+    assert [(f.message, f.path) for f in built.findings] == [
+        (
+            "Other payer 2: Enter what this payer paid (2320 AMT*D).",
+            "other_coverages[1].payer_paid_amount",
+        ),
+        (
+            "Other payer 3: Enter what this payer paid (2320 AMT*D).",
+            "other_coverages[2].payer_paid_amount",
+        ),
+    ]

@@ -293,3 +293,19 @@ def test_a_load_problem_changes_the_version_so_stored_claims_are_rebuilt(
     missing = load_rule_set([shipped_rules_dir(), tmp_path / "no-such-folder"])
     assert missing.errors
     assert missing.version != shipped.version
+
+
+def test_a_coverages_selector_is_checked_like_a_condition(tmp_path: Path) -> None:
+    selector = "      - flag: x\n        coverages: coverage.payer_paid == null\n"
+    write(tmp_path, "c.yaml", GOOD_RULE + selector)
+    [error] = check_rules([tmp_path])
+    assert error.message.startswith(
+        "names a field the claim does not have: coverage.payer_paid "
+    )
+
+
+def test_a_flag_takes_lines_or_coverages_not_both(tmp_path: Path) -> None:
+    both = "      - flag: x\n        lines: 'true'\n        coverages: 'true'\n"
+    write(tmp_path, "both.yaml", GOOD_RULE + both)
+    [error] = check_rules([tmp_path])
+    assert "a flag takes lines or coverages, not both" in error.message

@@ -136,10 +136,18 @@ def _line_indexes(
     count = len(claim.encounter.service_lines)
     if source is None:
         return list(range(count))
-    lines = claim.activation.get("service_lines", [])
+    return _chosen(compiled, source, claim, "service_lines", "line")
+
+
+def _chosen(
+    compiled: CompiledAction, source: str, claim: _Claim, items: str, variable: str
+) -> list[int]:
+    """Indexes of the items of list ``items`` for which ``source`` is true, with
+    each item bound to ``variable`` in turn."""
+    values = claim.activation.get(items, [])
     chosen = []
-    for index in range(count):
-        claim.context.set_variable("line", lines[index])
+    for index, value in enumerate(values):
+        claim.context.set_variable(variable, value)
         if evaluate_value(compiled.programs[source], claim.context) is True:
             chosen.append(index)
     return chosen
@@ -164,14 +172,20 @@ def _finding(
 def _flag(rule: Rule, compiled: CompiledAction, claim: _Claim) -> list[Finding]:
     action = compiled.action
     assert isinstance(action, FlagAction)
-    if action.lines is None:
+    if action.lines is not None:
+        indexes = _line_indexes(compiled, action.lines, claim)
+    elif action.coverages is not None:
+        indexes = _chosen(
+            compiled, action.coverages, claim, "other_coverages", "coverage"
+        )
+    else:
         return [_flagged(rule, compiled, -1)]
-    indexes = _line_indexes(compiled, action.lines, claim)
     return [_flagged(rule, compiled, index) for index in indexes]
 
 
 def _flagged(rule: Rule, compiled: CompiledAction, index: int) -> Finding:
-    """The finding a flag gives for line ``index`` (-1: for the claim).
+    """The finding a flag gives for line (or, with ``coverages``, other payer)
+    ``index``; -1: for the claim.
 
     It is the same on every claim it fires on, and findings are frozen, so it
     is made once.
@@ -183,8 +197,11 @@ def _flagged(rule: Rule, compiled: CompiledAction, index: int) -> Finding:
     assert isinstance(action, FlagAction)
     message, path = action.flag, action.path
     if index >= 0:
-        message = f"Line {index + 1}: {message}"
-        path = path.replace("[*]", f"[{index}]", 1) or f"service_lines[{index}]"
+        items, label = "service_lines", "Line"
+        if action.coverages is not None:
+            items, label = "other_coverages", "Other payer"
+        message = f"{label} {index + 1}: {message}"
+        path = path.replace("[*]", f"[{index}]", 1) or f"{items}[{index}]"
     finding = _finding(rule, message, path, action.segment, action.severity)
     compiled.flagged[index] = finding
     return finding

@@ -40,7 +40,7 @@ from claimtui.model.encounter import RULES_VIEW
 NOT_EVALUATED = "(not evaluated)"
 """The value the trace shows for a part after the one that decided."""
 
-ROOTS = frozenset(Encounter.model_fields) | {"facts", "today", "line"}
+ROOTS = frozenset(Encounter.model_fields) | {"facts", "today", "line", "coverage"}
 """Variable names a condition may use at its top level."""
 
 _CEL_FUNCTIONS = frozenset(

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from claimtui.model import Encounter, ServiceLine
+from claimtui.model import Encounter, OtherCoverage, ServiceLine
 
 _STRING = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 _BINDING = re.compile(
@@ -57,6 +57,7 @@ def _root_types(source: str) -> dict[str, Any]:
         for name, field in Encounter.model_fields.items()
     }
     roots["line"] = ServiceLine
+    roots["coverage"] = OtherCoverage
     for collection, variable in _BINDING.findall(source):
         head, *rest = collection.split(".")
         current = roots.get(head)

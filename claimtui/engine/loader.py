@@ -166,6 +166,8 @@ def _expressions(action: Action) -> Iterator[str]:
         yield action.when
     if isinstance(action, FlagAction | ModifierAction) and action.lines is not None:
         yield action.lines
+    if isinstance(action, FlagAction) and action.coverages is not None:
+        yield action.coverages
     if isinstance(action, SetAction) and action.value_expr is not None:
         yield action.value_expr
     if isinstance(action, ModifierAction) and action.codes is not None:
@@ -415,8 +417,9 @@ def load_rule_set(dirs: Sequence[Path]) -> RuleSet:
     # the version too, and stored claims are rebuilt and held.
     for error in errors:
         digest.update(f"error:{error}\0".encode())
-    # Lines are walked by `lines` filters whether or not a rule names them.
-    identifiers: set[str] = {"service_lines"}
+    # Lines and other coverages are walked by `lines` and `coverages`
+    # selectors whether or not a rule names them.
+    identifiers: set[str] = {"service_lines", "other_coverages"}
     for rule in rules:
         for source in rule.expression_sources():
             identifiers.update(_IDENTIFIER.findall(source))

@@ -19,7 +19,8 @@ class CompiledAction:
     action: Action
     programs: dict[str, CompiledPart] = field(default_factory=dict)
     flagged: dict[int, Finding] = field(default_factory=dict, compare=False, repr=False)
-    """A flag action's findings, made once: by line index, -1 for the claim."""
+    """A flag action's findings, made once: by line (or other payer) index, -1
+    for the claim."""
 
 
 @dataclass(frozen=True)

@@ -122,6 +122,17 @@ class FlagAction(_Action):
         description="CEL condition over `line`: one finding per service line "
         "for which it is true, its path naming the line.",
     )
+    coverages: str | None = Field(
+        None,
+        description="CEL condition over `coverage`: one finding per other "
+        "coverage (2320) for which it is true, its path naming the coverage.",
+    )
+
+    @model_validator(mode="after")
+    def _one_selector(self) -> FlagAction:
+        if self.lines is not None and self.coverages is not None:
+            raise ValueError("a flag takes lines or coverages, not both")
+        return self
 
 
 class SetAction(_Action):
