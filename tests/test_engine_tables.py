@@ -54,7 +54,7 @@ def test_practice_table_is_read_from_the_tables_folder(tmp_path: Path) -> None:
     assert rule_set.errors == []
     [finding] = findings(rule_set, TWO_CODES, "MOD-01")
     assert finding.severity is Severity.ERROR
-    assert finding.path == "service_lines[1]"
+    assert finding.path == "service_lines[1].procedure_code"
 
 
 def test_a_broken_table_is_a_load_problem_with_file_and_line(tmp_path: Path) -> None:
