@@ -90,8 +90,8 @@ def collector_paused() -> Iterator[Callable[[], object]]:
     The importer pauses it for the whole import, a worker for each batch.
 
     Reading and building allocate many objects that stay alive until their chunk
-    is written, and a reader holds every claim of its transaction set until it
-    hands them out. The collector kept tracing all of them in full collections
+    is written, and a reader holds a transaction set's parsed claims until it
+    ends. The collector kept tracing all of them in full collections
     that found next to nothing to free: reading and building leave almost no
     reference cycles. Collecting the young generations after each chunk frees
     the few there are (whoever made them), so memory stays bounded; objects

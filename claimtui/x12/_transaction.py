@@ -53,6 +53,16 @@ class HLContext:
     """``raw`` as claim text, kept for the next claim under this level."""
     raw_joined: int = 0
     """How many segments of ``raw`` ``raw_text`` holds."""
+    released: bool = False
+    """A later HL closed this level: no more claims or children come under it."""
+
+    @property
+    def settled(self) -> bool:
+        """True when its child code can no longer turn out wrong: the level is
+        closed, or it is a billing provider that says it has children and has."""
+        return self.released or (
+            self.level == "20" and self.declared_children == "1" and self.children > 0
+        )
 
 
 @dataclass
@@ -68,6 +78,8 @@ class ParsedClaim:
     first: int
     last: int
     issues: list[InputIssue]
+    contexts: tuple[HLContext, ...] = ()
+    """The HL levels it is under, whose problems found later it would share."""
 
 
 class TransactionParser:
@@ -86,6 +98,8 @@ class TransactionParser:
         self.current: HLContext | None = None
         self.claim: ClaimReader | None = None
         self.claims: list[ParsedClaim] = []
+        self.handed = 0
+        """How many claims ``settled`` has given out."""
         self.issues: list[InputIssue] = []
 
     def parse(self, body: list[Segment]) -> list[ParsedClaim]:
@@ -94,11 +108,28 @@ class TransactionParser:
             self.feed(segment)
         return self.finish()
 
+    def settled(self) -> list[ParsedClaim]:
+        """The claims read so far that no later segment can add a problem to,
+        in order, each given once; ``finish`` gives the rest.
+
+        A claim is settled once every HL level it is under is: a child code is
+        checked against the children that came, so it can turn out wrong only
+        while children may still come.
+        """
+        claims, start = self.claims, self.handed
+        end = start
+        while end < len(claims) and all(c.settled for c in claims[end].contexts):
+            end += 1
+        self.handed = end
+        return claims[start:end]
+
     def finish(self) -> list[ParsedClaim]:
-        """The claims, once every segment between ST and SE has been fed."""
+        """The claims ``settled`` has not given, once every segment between ST
+        and SE has been fed."""
         self._close_claim()
         self._check_children()
-        return self.claims
+        start, self.handed = self.handed, len(self.claims)
+        return self.claims[start:]
 
     def feed(self, segment: Segment) -> None:
         """Read the next segment of the transaction set."""
@@ -168,7 +199,7 @@ class TransactionParser:
                 f"this HL id is out of sequence (HL {len(self.ordered) + 1} of the "
                 "transaction set); HL ids must count 1, 2, 3 in order",
             )
-        self.contexts.setdefault(hl_id, context)
+        self.contexts[hl_id] = context  # a repeated id names its latest HL
         self.ordered.append(context)
         self.current = context
         if level == "20":
@@ -185,13 +216,14 @@ class TransactionParser:
         else:
             self._hl_error(context, "HL03", "the HL level is not 20, 22 or 23")
 
-    @staticmethod
-    def _release(*contexts: HLContext | None) -> None:
-        """Drop what a level read once no later claim can fall under it; only
-        its HL segment and counts are needed to check child codes at the end."""
+    def _release(self, *contexts: HLContext | None) -> None:
+        """Close levels no later claim or child can fall under: check their
+        child codes, and drop what they read."""
         for context in contexts:
-            if context is not None:
+            if context is not None and not context.released:
                 context.raw, context.data, context.target = [], {}, None
+                context.released = True
+                self._check_child_code(context)
 
     def _start_billing(self, context: HLContext, parent_id: str) -> None:
         if parent_id:
@@ -209,7 +241,18 @@ class TransactionParser:
     ) -> None:
         named = self.contexts.get(parent_id)
         parent = preceding
-        if named is not None and named.level == parent_level and named is not context:
+        if named is not None and named.level == parent_level and named.released:
+            # Levels nest in file order: a child comes before the next sibling
+            # of its parent. This one's claims would be read with the data of
+            # the level above that precedes it, which is not the one it names.
+            self._hl_error(
+                context,
+                "HL02",
+                "the parent HL id names an HL closed earlier (another HL of "
+                "its level came after it); the claims under it are placed "
+                "under the preceding one",
+            )
+        elif named is not None and named.level == parent_level and named is not context:
             parent = named
         else:
             self._hl_error(
@@ -225,29 +268,33 @@ class TransactionParser:
         context.parent = parent
 
     def _check_children(self) -> None:
-        for context in self.ordered:
-            declared = context.declared_children
-            if declared in ("0", "1") and (declared == "1") == (context.children > 0):
-                continue
-            if context.level == "23" and declared == "" and not context.children:
-                continue
-            if context.children:
-                problem = "says this HL has no children, but one follows"
-            else:
-                problem = "says this HL has children, but none follows"
-            issue = self.fields.issue(
-                context.segment,
-                "HL04",
-                f"the child code {problem}; {_HL_HINT}",
-            )
-            self._attach(context, issue)
-            if context.claims:
-                self.issues.append(issue)
+        """At SE: close every level still open, then warn of levels without claims."""
+        self._release(*self.ordered)
         for context in self.ordered:
             if context.claims or context.level not in ("22", "23"):
                 continue
             if context.level == "23" or not context.children:
                 self.issues.append(self._no_claim(context))
+
+    def _check_child_code(self, context: HLContext) -> None:
+        """Check a closed level's child code (HL04) against the children it had."""
+        declared = context.declared_children
+        if declared in ("0", "1") and (declared == "1") == (context.children > 0):
+            return
+        if context.level == "23" and declared == "" and not context.children:
+            return
+        if context.children:
+            problem = "says this HL has no children, but one follows"
+        else:
+            problem = "says this HL has children, but none follows"
+        issue = self.fields.issue(
+            context.segment,
+            "HL04",
+            f"the child code {problem}; {_HL_HINT}",
+        )
+        self._attach(context, issue)
+        if context.claims:
+            self.issues.append(issue)
 
     def _hl_error(self, context: HLContext, ref: str, problem: str) -> None:
         """An HL structure error: it holds every claim under the HL, and it is a
@@ -429,7 +476,9 @@ class TransactionParser:
         issues.extend(claim.finish())
         data = self._encounter_data(claim, issues)
         first, last = claim.raw[0].number, claim.raw[-1].number
-        parsed = ParsedClaim(data, raw, claim.raw[0], first, last, issues)
+        parsed = ParsedClaim(
+            data, raw, claim.raw[0], first, last, issues, tuple(contexts)
+        )
         self.claims.append(parsed)
 
     def _raw_text(self, context: HLContext) -> str:

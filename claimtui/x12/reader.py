@@ -17,11 +17,14 @@ How problems come back:
   looks like "0 claims, fine".
 
 The file is read in two passes over the same text: a quick one that checks the
-envelopes (ISA/GS/ST and their trailers) and yields every envelope problem
-first, then one that reads claims a transaction set at a time. Only one
-transaction set's segments and claims are held at once, so memory does not grow
-with the file; and a caller that refuses files with errors learns it before
-the first claim.
+envelopes (ISA/GS/ST and their trailers), notes which transaction sets can be
+read and yields every envelope problem first, then one that reads claims. It
+hands each claim out as soon as no later segment can add a problem to it (the
+HL levels it is under are closed), so an importer builds and stores claims
+while the rest of a large transaction set is still being read. Only one
+transaction set's parsed claims are held at once, so memory does not grow with
+the file; and a caller that refuses files with errors learns it before the
+first claim.
 
 Files labelled 005010X222A2 or with the bare 005010X222 are read as 005010X222A1
 with a warning.
@@ -160,8 +163,9 @@ def iter_837p_file(path: Path) -> Iterator[ReadClaim | InputIssue]:
 def iter_837p(data: bytes, source: str) -> Iterator[ReadClaim | InputIssue]:
     """Yield the problems and claims of 837P data.
 
-    Envelope problems come first, in file order; then claims, a transaction set
-    at a time, with the problems the reading of each transaction set found.
+    Envelope problems come first, in file order; then claims, each as soon as
+    it is read, and after each transaction set's claims the problems its
+    reading found.
 
     Raises:
         X12InputError: the data is not X12 (see the module docstring); raised
@@ -201,7 +205,8 @@ def _read_passes(
 ) -> Iterator[ReadClaim | InputIssue]:
     checked: list[InputIssue] = []
     stream = SegmentStream(text, delimiters, light=True)
-    for issue in _Walker(source, delimiters, stream, text, None).read():
+    checker = _Walker(source, delimiters, stream, text, None)
+    for issue in checker.read():
         if isinstance(issue, InputIssue):
             checked.append(issue)
             yield issue
@@ -211,7 +216,8 @@ def _read_passes(
         if issue.severity == "error" and issue.touches is not None
     ]
     stream = SegmentStream(text, delimiters)
-    yield from _Walker(source, delimiters, stream, text, touching).read()
+    reader = _Walker(source, delimiters, stream, text, touching, checker.readable)
+    yield from reader.read()
 
 
 _OUTER_IDS = frozenset({"ISA", "IEA", "GS", "GE", "ST"})
@@ -222,7 +228,8 @@ _HINT_RESEND = "ask the sender for a corrected file"
 class _Walker:
     """Walks ISA/GS/ST envelopes one segment at a time.
 
-    Without ``touching`` it checks envelopes and yields their problems; with it,
+    Without ``touching`` it checks envelopes, yields their problems and notes
+    which transaction sets can be read (``readable``); with it and those notes,
     it reads claims, copies onto each the envelope errors that touch it, and
     yields only the claims and the problems found while reading them.
     """
@@ -234,6 +241,7 @@ class _Walker:
         stream: SegmentStream,
         text: str,
         touching: list[InputIssue] | None,
+        readable: set[tuple[int, ...]] | None = None,
     ) -> None:
         self.source = source
         self.delimiters = delimiters
@@ -244,7 +252,8 @@ class _Walker:
         self.fields = FieldReader(source, delimiters.component)
         self.pending: Segment | None = None
         self.last: Segment | None = None
-        self.parser = TransactionParser(self.fields)
+        self.readable = readable if readable is not None else set()
+        """The transaction sets, by scope, the checking pass found readable."""
         self.scope: tuple[int, ...] = ()
 
     # -- segments and issues -----------------------------------------------------
@@ -513,15 +522,20 @@ class _Walker:
         self, usable: bool, gs: Segment
     ) -> Iterator[ReadClaim | InputIssue]:
         st = self._take()
-        parsing = self.touching is not None
+        # The checking pass decides whether the transaction set is read at all
+        # (it ends with its SE, and holds 837P content); the reading pass then
+        # hands each claim out as soon as no later segment can change it.
+        checking = self.touching is None
+        reading = not checking and self.scope in self.readable
         parser = TransactionParser(self.fields, self.delimiters.element)
         content = _Content()
+        handing = _Handing(self, st, parser)
         count = 1
         last = st
         # Reading allocates many small objects that live until the transaction
         # set ends; the cyclic collector would rescan them again and again (it
-        # halved the read speed). It is paused only while no claim is handed out.
-        paused = parsing and gc.isenabled()
+        # halved the read speed). It is paused except while a claim is handed out.
+        paused = reading and gc.isenabled()
         if paused:
             gc.disable()
         watched = _Content.WATCHED
@@ -550,23 +564,26 @@ class _Walker:
                     yield from self._special(segment)
                     continue
                 count += 1
-                if sid in watched:
+                if checking and sid in watched:
                     see(segment)
-                if parsing:
+                if reading:
                     feed(segment)
+                    if sid == "HL" or sid == "CLM":  # the two that close a claim
+                        yield from handing.out(parser.settled(), paused)
             else:
                 self.last = last
                 yield from self._eof("the transaction trailer (SE)")
                 return
-            kind_ok = yield from self._check_kind(st, gs, content)
-            read = usable and kind_ok and parsing
-            claims = parser.finish() if read else []
+            if checking:
+                kind_ok = yield from self._check_kind(st, gs, content)
+                if usable and kind_ok:
+                    self.readable.add(self.scope)
+            if reading:
+                yield from handing.out(parser.finish(), paused)
+                yield from parser.issues
         finally:
             if paused:
                 gc.enable()
-        if read:
-            self.parser = parser
-            yield from self._claims(st, claims, parser.issues)
 
     def _check_kind(
         self, st: Segment, gs: Segment, content: _Content
@@ -598,36 +615,53 @@ class _Walker:
             return False
         return True
 
-    def _claims(
-        self, st: Segment, parsed: list[ParsedClaim], issues: list[InputIssue]
-    ) -> Iterator[ReadClaim | InputIssue]:
-        yield from issues
-        touching = [
+
+class _Handing:
+    """Hands out a transaction set's claims as they are read, numbered in order."""
+
+    def __init__(self, walker: _Walker, st: Segment, parser: TransactionParser) -> None:
+        self.fields = walker.fields
+        self.parser = parser
+        self.control = element(st, 2)
+        self.number = 0
+        self.touching = [
             issue
-            for issue in self.touching or ()
-            if self.scope[: len(issue.touches or ())] == issue.touches
+            for issue in walker.touching or ()
+            if walker.scope[: len(issue.touches or ())] == issue.touches
         ]
-        control = element(st, 2)
-        parsed.reverse()  # popped from the end, so each claim goes once yielded
-        number = 0
-        while parsed:
-            claim = parsed.pop()
-            number += 1
-            position = (
-                f"transaction {control}, claim {number}, "
-                f"segments {claim.first}-{claim.last}"
+
+    def out(
+        self, parsed: list[ParsedClaim], paused: bool
+    ) -> Iterator[ReadClaim | InputIssue]:
+        """Each claim of ``parsed`` as a ReadClaim, or the reasons it cannot be
+        read; the paused collector runs while the receiver has a claim."""
+        if not parsed:
+            return
+        if paused:
+            gc.enable()
+        try:
+            for claim in parsed:
+                yield from self._one(claim)
+        finally:
+            if paused:
+                gc.disable()
+
+    def _one(self, claim: ParsedClaim) -> Iterator[ReadClaim | InputIssue]:
+        self.number += 1
+        position = (
+            f"transaction {self.control}, claim {self.number}, "
+            f"segments {claim.first}-{claim.last}"
+        )
+        encounter = self.parser.build(claim)
+        if encounter is None:
+            yield self.fields.issue(
+                claim.clm, "", f"the claim at {position} cannot be read and is left out"
             )
-            encounter = self.parser.build(claim)
-            if encounter is None:
-                yield self.fields.issue(
-                    claim.clm,
-                    "",
-                    f"the claim at {position} cannot be read and is left out",
-                )
-                yield from claim.issues
-                continue
-            issues = [*touching, *claim.issues] if touching else claim.issues
-            yield ReadClaim(encounter, claim.raw, position, issues)
+            yield from claim.issues
+            return
+        touching = self.touching
+        issues = [*touching, *claim.issues] if touching else claim.issues
+        yield ReadClaim(encounter, claim.raw, position, issues)
 
 
 def _version_problem(version: str) -> str:
