@@ -487,19 +487,20 @@ class ClaimScreen(Screen[None]):
 
     def _show_status(self) -> None:
         view = self.queue_view
-        self.query_one(StatusLine).show_state(
-            StatusState(
-                queue=queue_title(view.queue),
-                position=view.cursor + 1 if view.total else 0,
-                shown=view.total,
-                total=view.queue_total,
-                limit=view.limit,
-                search=view.search,
-                tagged=len(self.console.tags),
-                staged=len(self.console.staging),
-                read_only=self.console.read_only,
+        for status in self.query(StatusLine):  # none while the console closes
+            status.show_state(
+                StatusState(
+                    queue=queue_title(view.queue),
+                    position=view.cursor + 1 if view.total else 0,
+                    shown=view.total,
+                    total=view.queue_total,
+                    limit=view.limit,
+                    search=view.search,
+                    tagged=len(self.console.tags),
+                    staged=len(self.console.staging),
+                    read_only=self.console.read_only,
+                )
             )
-        )
 
     def _arrange(self, width: int) -> None:
         self.detail_area.arrangement = "columns" if width >= WIDE else "stacked"

@@ -584,22 +584,23 @@ class QueueScreen(Screen[None]):
             mode = f"; → {len(console.tags):,} tagged"
         elif self.range_anchor is not None:
             mode = "v range open"
-        self.query_one(StatusLine).show_state(
-            StatusState(
-                queue=queue_title(view.queue),
-                position=view.cursor + 1 if view.total else 0,
-                shown=view.total,
-                total=view.queue_total,
-                limit=view.limit,
-                search=view.search,
-                tagged=len(console.tags),
-                staged=len(console.staging),
-                read_only=console.read_only,
-                mode=mode,
-                sort="" if view.sort == "id" else SORT_COLUMNS[view.sort],
-                descending=view.descending,
+        for status in self.query(StatusLine):  # none while the console closes
+            status.show_state(
+                StatusState(
+                    queue=queue_title(view.queue),
+                    position=view.cursor + 1 if view.total else 0,
+                    shown=view.total,
+                    total=view.queue_total,
+                    limit=view.limit,
+                    search=view.search,
+                    tagged=len(console.tags),
+                    staged=len(console.staging),
+                    read_only=console.read_only,
+                    mode=mode,
+                    sort="" if view.sort == "id" else SORT_COLUMNS[view.sort],
+                    descending=view.descending,
+                )
             )
-        )
 
     def _follow_cursor(self) -> None:
         """Load the highlighted claim's detail now, or when the interval ends."""
