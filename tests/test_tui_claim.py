@@ -506,3 +506,47 @@ async def test_y_copies_the_claim_number_or_the_focused_segment(
         assert app.clipboard == row.patient_control_number
         await pilot.press("3", "g", "j", "y")
         assert app.clipboard == detail.segment_lines[1]
+
+
+async def _edit(pilot: Pilot[None], path: str, value: str, reason: str) -> None:
+    await pilot.press("E")
+    prompt = pilot.app.screen
+    assert isinstance(prompt, OverridePrompt)
+    prompt.query_one("#path", Input).value = path
+    prompt.query_one("#value", Input).value = value
+    prompt.query_one("#reason", Input).focus()
+    await type_text(pilot, reason)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def test_modifiers_are_edited_as_typed_and_a_bad_one_is_named(
+    tmp_path: Path,
+) -> None:
+    """A list field takes what a person types ("25, 59"); a modifier its
+    element cannot carry is refused with the element's own message."""
+    workspace = demo_workspace(tmp_path)
+    position, row, _detail = claim_with_changes(workspace)
+    path = "service_lines[0].modifiers"
+    app = ClaimApp(workspace)
+    notes: list[str] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_claim_at(pilot, position)
+        real_notify = app.notify
+
+        def keep(message: str, **kwargs: object) -> None:
+            notes.append(message)
+            real_notify(message, **kwargs)  # type: ignore[arg-type]
+
+        app.notify = keep  # type: ignore[method-assign]
+        await _edit(pilot, path, "ABC", "as the payer asked")
+        assert not app.staging.actions
+        assert any(
+            "a procedure modifier is 2 characters; 'ABC' has 3" in n for n in notes
+        )
+        await _edit(pilot, path, "25, 59", "as the chart says")
+        assert [a.value for a in app.staging.actions] == ["25, 59"]
+        await pilot.press("dollar_sign", "y")
+        await app.workers.wait_for_complete()
+    edited = workspace.claim_detail(row.id).build.encounter.service_lines[0]
+    assert edited.modifiers[:2] == ["25", "59"]

@@ -7,6 +7,7 @@ syntax serves the trace, the console and the command line.
 from __future__ import annotations
 
 import re
+import typing
 from typing import Any
 
 from pydantic import BaseModel
@@ -75,4 +76,25 @@ def set_path(root: BaseModel, path: str, value: Any) -> None:
         return
     if not isinstance(node, BaseModel) or last not in type(node).model_fields:
         raise PathError(f"'{path}': no field '{last}'")
+    typed = isinstance(value, str | int) and not isinstance(value, bool)
+    if typed and _holds_list(type(node).model_fields[last].annotation):
+        value = list_from_text(str(value))
     setattr(node, last, value)
+
+
+def list_from_text(text: str) -> list[str]:
+    """The items of a list typed as text, as a person types them in a field:
+    ``25, 59``, ``25 59``, ``[25, 59]`` or ``["25", "59"]``; blank for none."""
+    inner = text.strip()
+    if inner.startswith("[") and inner.endswith("]"):
+        inner = inner[1:-1]
+    items = (item.strip().strip("\"'") for item in re.split(r"[,\s]+", inner))
+    return [item for item in items if item]
+
+
+def _holds_list(annotation: Any) -> bool:
+    """True for a ``list[...]`` field, optional or not."""
+    return any(
+        typing.get_origin(candidate) is list
+        for candidate in (annotation, *typing.get_args(annotation))
+    )

@@ -89,6 +89,10 @@ def field_text(encounter: Encounter, path: str) -> str:
         value = get_path(encounter, path)
     except PathError:
         return ""
+    if isinstance(value, list) and not any(
+        isinstance(item, BaseModel | list | dict) for item in value
+    ):
+        return ", ".join(str(item) for item in value)
     if value is None or isinstance(value, BaseModel | list | dict):
         return ""
     return value.isoformat() if isinstance(value, dt.date) else str(value)
