@@ -539,11 +539,25 @@ async def test_modifiers_are_edited_as_typed_and_a_bad_one_is_named(
             real_notify(message, **kwargs)  # type: ignore[arg-type]
 
         app.notify = keep  # type: ignore[method-assign]
+        # Refused when the value is entered, before any reason is typed.
+        await pilot.press("E")
+        prompt = app.screen
+        assert isinstance(prompt, OverridePrompt)
+        prompt.query_one("#path", Input).value = path
+        prompt.query_one("#value", Input).focus()
+        await type_text(pilot, "ABC")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is prompt
+        assert prompt.query_one("#value", Input).has_focus
+        refusal = "a procedure modifier is 2 characters; 'ABC' has 3"
+        assert any(refusal in note for note in notes)
+        await pilot.press("escape")
+        # Refused at staging too, should a value reach it unchecked.
+        notes.clear()
         await _edit(pilot, path, "ABC", "as the payer asked")
         assert not app.staging.actions
-        assert any(
-            "a procedure modifier is 2 characters; 'ABC' has 3" in n for n in notes
-        )
+        assert any(refusal in note for note in notes)
         await _edit(pilot, path, "25, 59", "as the chart says")
         assert [a.value for a in app.staging.actions] == ["25, 59"]
         await pilot.press("dollar_sign", "y")

@@ -204,7 +204,14 @@ class ClaimScreen(Screen[None]):
                 f"{show_value(change.after)}"
             )
         title = f"Override a value on claim {self.row.patient_control_number}"
-        prompt = OverridePrompt(title, path, value, note=note, field_help=field_help)
+        prompt = OverridePrompt(
+            title,
+            path,
+            value,
+            note=note,
+            field_help=field_help,
+            check=self._value_check("override", rule_id),
+        )
         self.app.push_screen(prompt, self._set_with("override", rule_id))
 
     def _selected_change(self) -> Change | None:
@@ -236,7 +243,13 @@ class ClaimScreen(Screen[None]):
         value = ""
         if path and self.detail is not None:
             value = field_text(self.detail.received, path)
-        prompt = OverridePrompt(title, path, value, field_help=field_help)
+        prompt = OverridePrompt(
+            title,
+            path,
+            value,
+            field_help=field_help,
+            check=self._value_check("edit", ""),
+        )
         self.app.push_screen(prompt, self._set_with("edit", ""))
 
     def _segments_focused(self) -> bool:
@@ -438,6 +451,23 @@ class ClaimScreen(Screen[None]):
             self._stage(action)
 
         return set_value
+
+    def _value_check(
+        self, kind: ActionKind, rule_id: str
+    ) -> Callable[[str, str], str | None]:
+        """Why setting a path to a value could not be staged; None when it can."""
+
+        def check(path: str, value: str) -> str | None:
+            trial = StagedAction(
+                self.row.id, kind, "checking", rule_id=rule_id, path=path, value=value
+            )
+            try:
+                self.workspace.preview(self.row.id, [*self.staged, trial])
+            except ReviewError as error:
+                return str(error)
+            return None
+
+        return check
 
     def _stage(
         self, action: StagedAction, *, announce: bool = True

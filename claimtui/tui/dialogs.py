@@ -66,7 +66,9 @@ class OverridePrompt(ModalScreen[OverrideRequest | None]):
     """Ask for the path, the value and the reason of an override or edit.
 
     ``note`` says what the rule did (before → after); ``field_help`` gives the
-    help text of a path, shown under the path as it is typed.
+    help text of a path, shown under the path as it is typed; ``check`` says
+    why a path and value cannot be staged (None when they can), asked when the
+    value is entered, so a refusal comes before the reason is typed.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -81,6 +83,7 @@ class OverridePrompt(ModalScreen[OverrideRequest | None]):
         *,
         note: str = "",
         field_help: Callable[[str], str] | None = None,
+        check: Callable[[str, str], str | None] | None = None,
     ) -> None:
         super().__init__(classes="dialog-screen")
         self.title_text = title
@@ -88,6 +91,7 @@ class OverridePrompt(ModalScreen[OverrideRequest | None]):
         self.default_value = value
         self.note = note
         self.field_help = field_help
+        self.check = check
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -121,6 +125,11 @@ class OverridePrompt(ModalScreen[OverrideRequest | None]):
         path = self.query_one("#path", Input).value.strip()
         value = self.query_one("#value", Input).value
         reason = self.query_one("#reason", Input).value.strip()
+        if event.input.id == "value" and path and self.check is not None:
+            problem = self.check(path, value)
+            if problem is not None:
+                self.notify(problem, title="Not accepted", severity="error")
+                return
         if event.input.id != "reason":
             self.focus_next(Input)
             return
