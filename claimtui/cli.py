@@ -155,7 +155,8 @@ def _import_text(report: ImportReport) -> None:
     elif report.refused:
         state = "refused"
     else:
-        state = f"{report.imported} claims, {report.held} held"
+        claims = "claim" if report.imported == 1 else "claims"
+        state = f"{report.imported} {claims}, {report.held} held"
         if report.repeated:
             state += f", {report.repeated} already stored (skipped)"
     print(f"{report.source}: {state}")
@@ -496,6 +497,14 @@ def _open_workspace(args: argparse.Namespace) -> Workspace:
         if not rule_dir.is_dir():
             raise UsageError(f"--rules {rule_dir}: not a folder")
     workspace = Workspace.open(database, rules_dirs=rules, user=args.user)
+    errors = workspace.rule_set.errors
+    if errors:
+        print(
+            f"claimtui: the rules did not load completely ({len(errors)} "
+            f"problem(s); first: {errors[0]}); every claim is held by RULES-LOAD "
+            "until they load, and `claimtui rules check` lists each problem",
+            file=sys.stderr,
+        )
     if getattr(args, "handler", cmd_console) in _LISTS_CLAIMS:
         stale = workspace.stale_count()
         if stale:

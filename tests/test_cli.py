@@ -26,7 +26,7 @@ def test_import_list_show_exempt_export(
     db = ["--database", database_url, "--user", "clerk"]
     status, out, _ = run(capsys, *db, "import", str(corpus / "837p" / VALID_837P[1]))
     assert status == 0
-    assert "1 claims" in out
+    assert "1 claim, " in out
 
     status, out, _ = run(capsys, *db, "claims", "--json")
     rows = json.loads(out)
@@ -128,6 +128,9 @@ def test_claims_are_rebuilt_when_the_rules_change(
     )
     assert len(json.loads(out)) == 1
     assert "rebuilding 1 claims" in err
+    # The command says why everything is held, naming the file.
+    assert "the rules did not load completely" in err
+    assert "broken.yaml" in err
 
 
 def test_audit_of_an_unknown_claim_is_an_error(

@@ -99,3 +99,21 @@ def test_imported_claims_equal_a_rebuild_from_the_stored_rows(
         assert detail.status == row.status == "held"
     rebuilt = _snapshot(workspace)
     assert [r[:2] + r[3:] for r in rebuilt] == [r[:2] + r[3:] for r in imported]
+
+
+def test_a_problem_of_an_hl_level_is_listed_once(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    """An HL error is the file's and each claim's under it; the report lists it
+    once, and a second import of the same claims says they are stored already."""
+    text = sample_interchange().replace("HL*3*1*22*0", "HL*3*9*22*0", 1)
+    report = workspace.import_path(_write(tmp_path, "hl.837", text), lenient=True)
+    assert report.imported == 4
+    hl02 = [p for p in report.problems if "names no HL of the level above" in p]
+    assert len(hl02) == 1
+    again = workspace.import_path(
+        _write(tmp_path, "hl-again.837", text + "\n"), lenient=True
+    )
+    assert not again.refused
+    assert (again.imported, again.repeated) == (0, 4)
+    assert not any("nothing imported" in p for p in again.problems)

@@ -558,7 +558,8 @@ def _load_finding(rule_set: RuleSet) -> Finding:
     count = len(rule_set.errors)
     message = (
         f"The rule set did not load completely ({count} problem(s); first: "
-        f"{first}). Fix the rule file and rebuild; claims are held until then."
+        f"{first}). Fix the rule file or folder it names and rebuild; claims "
+        "are held until then."
     )
     return Finding(
         rule_id="RULES-LOAD", severity=Severity.ERROR, message=message, path=""

@@ -737,9 +737,15 @@ class Workspace:
                 )
             finally:
                 store.stop()
-            if report.imported == 0 and file_issues and not report.refused:
+            if (
+                report.imported == 0
+                and file_issues
+                and not report.refused
+                and not store.repeats
+            ):
                 # Lenient, but nothing in the file could be trusted: that is a
-                # refusal, not a successful import of zero claims.
+                # refusal, not a successful import of zero claims. (A file whose
+                # claims are all stored already imports nothing, and says so.)
                 report.refused = True
             if report.refused:
                 session.rollback()
@@ -811,7 +817,7 @@ class Workspace:
                         collect_young()
                     continue
                 file_issues += 1
-                report.problems.append(_issue_text(item))
+                _list_once(report, store, _issue_text(item))
                 if item.severity == "error" and not lenient and not report.refused:
                     report.refused = True
                     store.discard()
@@ -837,8 +843,19 @@ def _take_claim(
     if progress is not None and store.seen % store.CHUNK == 0:
         progress(store.seen, None)
     if not report.refused:
-        report.problems.extend(_issue_text(i) for i in item.issues)
+        # A problem of an envelope or HL level is the file's and each claim's
+        # under it; it is listed once.
+        for issue in item.issues:
+            _list_once(report, store, _issue_text(issue))
         store.add(item)
+
+
+def _list_once(report: ImportReport, store: _ClaimStore, text: str) -> None:
+    """Add a reading problem to the report unless it is there: a problem of an
+    envelope or an HL level is the file's and each claim's under it."""
+    if text not in store.listed:
+        store.listed.add(text)
+        report.problems.append(text)
 
 
 class _ClaimStore:
@@ -880,6 +897,8 @@ class _ClaimStore:
         self.fingerprints: set[str] = set()
         self.next_claim_id: int | None = None
         """The id the next claim gets, where ids are handed out here (SQLite)."""
+        self.listed: set[str] = set()
+        """The reading problems the report lists, each once."""
 
     def add(self, ingested: IngestedClaim) -> None:
         self.pending.append(ingested)
