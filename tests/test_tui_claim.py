@@ -344,6 +344,23 @@ async def test_help_filters_and_runs_the_chosen_key(tmp_path: Path) -> None:
         assert type(app.screen).__name__ == "QueuePicker"
 
 
+async def test_page_down_walks_the_help_on_a_small_terminal(tmp_path: Path) -> None:
+    app = ClaimApp(demo_workspace(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
+        keys = help_screen.query_one(OptionList)
+        assert len(help_screen.shown) > keys.size.height
+        await pilot.press("pagedown")
+        first_page = keys.highlighted or 0
+        assert first_page > 1
+        await pilot.press("pagedown", "pagedown", "pagedown", "pagedown")
+        assert keys.highlighted == len(help_screen.shown) - 1
+        await pilot.press("pageup")
+        assert (keys.highlighted or 0) < len(help_screen.shown) - 1
+
+
 def claim_held_with_notes(workspace: Workspace) -> tuple[int, ClaimDetail]:
     """Position in "all" and detail of a held claim where a rule that only
     notes or changes ran before the first rule that holds it."""

@@ -259,6 +259,8 @@ class HelpScreen(ModalScreen[ActiveBinding | None]):
         Binding("escape", "cancel", "Close help", id="help.close"),
         Binding("down", "move(1)", "Next key", show=False, id="help.down"),
         Binding("up", "move(-1)", "Previous key", show=False, id="help.up"),
+        Binding("pagedown", "page(1)", "Next page", show=False, id="help.page_down"),
+        Binding("pageup", "page(-1)", "Previous page", show=False, id="help.page_up"),
     ]
 
     def __init__(self, entries: list[tuple[str, ActiveBinding]], context: str) -> None:
@@ -297,6 +299,11 @@ class HelpScreen(ModalScreen[ActiveBinding | None]):
             return
         current = keys.highlighted or 0
         keys.highlighted = max(0, min(len(self.shown) - 1, current + delta))
+
+    def action_page(self, pages: int) -> None:
+        """Move a screenful of keys; on a small terminal most are below the fold."""
+        height = self.query_one(OptionList).scrollable_content_region.height
+        self.action_move(pages * max(1, height - 1))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
