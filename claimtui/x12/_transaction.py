@@ -98,8 +98,10 @@ class TransactionParser:
         self.current: HLContext | None = None
         self.claim: ClaimReader | None = None
         self.claims: list[ParsedClaim] = []
+        """The claims read and not yet given out."""
         self.handed = 0
-        """How many claims ``settled`` has given out."""
+        """How many claims ``settled`` has given out: the transaction-wide
+        index of ``claims[0]``."""
         self.issues: list[InputIssue] = []
 
     def parse(self, body: list[Segment]) -> list[ParsedClaim]:
@@ -116,20 +118,22 @@ class TransactionParser:
         checked against the children that came, so it can turn out wrong only
         while children may still come.
         """
-        claims, start = self.claims, self.handed
-        end = start
-        while end < len(claims) and all(c.settled for c in claims[end].contexts):
-            end += 1
-        self.handed = end
-        return claims[start:end]
+        claims = self.claims
+        count = 0
+        while count < len(claims) and all(c.settled for c in claims[count].contexts):
+            count += 1
+        given, self.claims[:count] = claims[:count], []
+        self.handed += count
+        return given
 
     def finish(self) -> list[ParsedClaim]:
         """The claims ``settled`` has not given, once every segment between ST
         and SE has been fed."""
         self._close_claim()
         self._check_children()
-        start, self.handed = self.handed, len(self.claims)
-        return self.claims[start:]
+        given, self.claims = self.claims, []
+        self.handed += len(given)
+        return given
 
     def feed(self, segment: Segment) -> None:
         """Read the next segment of the transaction set."""
@@ -314,7 +318,10 @@ class TransactionParser:
         if not indexes:
             self.issues.append(issue)
         for index in sorted(indexes):
-            self.claims[index].issues.append(issue)
+            # A level is checked as it closes, and no claim under it is given
+            # out before that (see ``settled``), so its claims are all here.
+            assert index >= self.handed, "a problem found for a claim given out"
+            self.claims[index - self.handed].issues.append(issue)
 
     def _not_carried(self, context: HLContext, segment: Segment) -> None:
         if context.loop != "skip":
@@ -464,7 +471,7 @@ class TransactionParser:
         if claim is None:
             return
         contexts = [c for c in (self.billing, self.subscriber, self.patient) if c]
-        index = len(self.claims)
+        index = self.handed + len(self.claims)
         for context in contexts:
             context.claims.append(index)
         # The segments of a level are the same for every claim under it, so
