@@ -159,3 +159,24 @@ def test_cycles_made_while_importing_are_freed_chunk_by_chunk(
     report = workspace.import_path(path)
     assert report.imported == 12
     assert alive_at_later_chunks == [0, 0, 0]
+
+
+def test_an_import_gives_its_connection_the_default_page_cache_back(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The import's larger page cache is its own; the pooled connection the
+    console reuses next has the default one again."""
+    sizes: list[int] = []
+    store_items = Workspace._store_items
+
+    def watched(self: Workspace, *args: Any, **kwargs: Any) -> int:
+        connection = args[1].session.connection()
+        sizes.append(connection.exec_driver_sql("PRAGMA cache_size").scalar())
+        return store_items(self, *args, **kwargs)
+
+    monkeypatch.setattr(Workspace, "_store_items", watched)
+    report = workspace.import_path(CORPUS / "837p" / VALID_837P[0])
+    assert not report.refused
+    assert sizes == [-32768]
+    with workspace.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == -2000
