@@ -23,7 +23,6 @@ from claimtui.model import Change
 from claimtui.review import CaseField, ClaimDetail, ClaimRow, ReviewError, Workspace
 from claimtui.review.explain import field_help, field_text
 from claimtui.review.placement import fails
-from claimtui.review.queues import queue_title
 from claimtui.review.staging import ActionKind, StagedAction
 from claimtui.tui.case_pane import CaseEditRequest, CaseFieldPrompt, CasePane
 from claimtui.tui.detail import DetailArea
@@ -36,7 +35,7 @@ from claimtui.tui.panes import (
 )
 from claimtui.tui.prompts import ConfirmDialog, LinePrompt, plural
 from claimtui.tui.queue_view import QueueView
-from claimtui.tui.status import StatusLine, StatusState
+from claimtui.tui.status import StatusLine
 
 if TYPE_CHECKING:
     from claimtui.tui.app import ClaimApp
@@ -516,21 +515,12 @@ class ClaimScreen(Screen[None]):
         self._show_status()
 
     def _show_status(self) -> None:
-        view = self.queue_view
+        console = self.console
+        state = self.queue_view.status_state(
+            len(console.tags), len(console.staging), console.read_only
+        )
         for status in self.query(StatusLine):  # none while the console closes
-            status.show_state(
-                StatusState(
-                    queue=queue_title(view.queue),
-                    position=view.cursor + 1 if view.total else 0,
-                    shown=view.total,
-                    total=view.queue_total,
-                    limit=view.limit,
-                    search=view.search,
-                    tagged=len(self.console.tags),
-                    staged=len(self.console.staging),
-                    read_only=self.console.read_only,
-                )
-            )
+            status.show_state(state)
 
     def _arrange(self, width: int) -> None:
         self.detail_area.arrangement = "columns" if width >= WIDE else "stacked"

@@ -13,6 +13,7 @@ follows the cursor, at most about ten times a second so holding ``j`` stays smoo
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
@@ -25,7 +26,7 @@ from textual.widgets import Footer
 from textual.worker import WorkerState
 
 from claimtui.review import ClaimRow, ReviewError, Workspace
-from claimtui.review.queues import SORT_COLUMNS, queue_title
+from claimtui.review.queues import SORT_COLUMNS
 from claimtui.review.staging import ActionKind, StagedAction
 from claimtui.tui.case_pane import CasePane
 from claimtui.tui.claim_screen import ClaimScreen
@@ -33,7 +34,7 @@ from claimtui.tui.detail import DetailArea
 from claimtui.tui.dialogs import QueuePicker, SortPicker
 from claimtui.tui.prompts import ConfirmDialog, LinePrompt, plural
 from claimtui.tui.queue_view import QueueHeader, QueueView
-from claimtui.tui.status import StatusLine, StatusState
+from claimtui.tui.status import StatusLine
 
 if TYPE_CHECKING:
     from claimtui.tui.app import ClaimApp
@@ -584,23 +585,16 @@ class QueueScreen(Screen[None]):
             mode = f"; → {len(console.tags):,} tagged"
         elif self.range_anchor is not None:
             mode = "v range open"
+        state = replace(
+            view.status_state(
+                len(console.tags), len(console.staging), console.read_only
+            ),
+            mode=mode,
+            sort="" if view.sort == "id" else SORT_COLUMNS[view.sort],
+            descending=view.descending,
+        )
         for status in self.query(StatusLine):  # none while the console closes
-            status.show_state(
-                StatusState(
-                    queue=queue_title(view.queue),
-                    position=view.cursor + 1 if view.total else 0,
-                    shown=view.total,
-                    total=view.queue_total,
-                    limit=view.limit,
-                    search=view.search,
-                    tagged=len(console.tags),
-                    staged=len(console.staging),
-                    read_only=console.read_only,
-                    mode=mode,
-                    sort="" if view.sort == "id" else SORT_COLUMNS[view.sort],
-                    descending=view.descending,
-                )
-            )
+            status.show_state(state)
 
     def _follow_cursor(self) -> None:
         """Load the highlighted claim's detail now, or when the interval ends."""

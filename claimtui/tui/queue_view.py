@@ -26,7 +26,9 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from claimtui.review import ClaimRow, ReviewError, Workspace
+from claimtui.review.queues import queue_title
 from claimtui.tui.columns import Column, format_header, format_row, layout_columns
+from claimtui.tui.status import StatusState
 from claimtui.tui.window import DEFAULT_PAGE, RowWindow
 
 SIDEWAYS = frozenset({"scroll_left", "scroll_right", "page_left", "page_right"})
@@ -161,6 +163,21 @@ class QueueView(ScrollView, can_focus=True):
                 f"({self.queue_total:,} hidden by the limit; L clears it)"
             )
         return f"No claims in the {self.queue} queue (limit {self.limit}; L clears it)"
+
+    def status_state(self, tagged: int, staged: int, read_only: bool) -> StatusState:
+        """What the status line says of this queue, the claims tagged and the
+        changes staged, the same under the queue and over an open claim."""
+        return StatusState(
+            queue=queue_title(self.queue),
+            position=self.cursor + 1 if self.total else 0,
+            shown=self.total,
+            total=self.queue_total,
+            limit=self.limit,
+            search=self.search,
+            tagged=tagged,
+            staged=staged,
+            read_only=read_only,
+        )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Rows are cut to the width, so sideways scrolling has nothing to show
