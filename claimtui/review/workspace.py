@@ -1073,14 +1073,8 @@ class _ClaimStore:
             return list(range(first, self.next_claim_id)), encounter_ids
         now = utc_now()
         placeholders = [
-            {
-                "encounter_id": encounter_id,
-                "status": ClaimStatus.HELD.value,
-                "version": 2,
-                "built_at": now,
-                "assigned_to": "",
-                "total_charge": Decimal(0),
-            }
+            _new_claim(encounter_id, now)
+            | {"status": ClaimStatus.HELD.value, "total_charge": Decimal(0)}
             for encounter_id in encounter_ids
         ]
         session.execute(insert(_CLAIMS), placeholders)
@@ -1238,23 +1232,28 @@ _FINDINGS = SQLModel.metadata.tables[FindingRecord.__tablename__]
 _LINE_KEYS = SQLModel.metadata.tables[ServiceLineKey.__tablename__]
 
 
+def _new_claim(encounter_id: int, now: dt.datetime) -> dict[str, Any]:
+    """The columns a new claim row has whatever its build: the placeholder rows
+    of ``_insert_claims`` and the whole rows of ``_claim_rows`` alike."""
+    return {
+        "encounter_id": encounter_id,
+        "version": 2,
+        "built_at": now,
+        "assigned_to": "",
+    }
+
+
 def _claim_rows(
     summaries: list[dict[str, Any]], encounter_ids: list[int]
 ) -> list[dict[str, Any]]:
-    """New claims' rows: each build's summary (with its ``claim_id``), and the
-    rest as the placeholder rows of ``_insert_claims`` have it."""
+    """New claims' rows: each build's summary (with its ``claim_id``) and the
+    columns of ``_new_claim``."""
     now = utc_now()
     rows = []
     for summary, encounter_id in zip(summaries, encounter_ids, strict=True):
         row = dict(summary)
         row["id"] = row.pop("claim_id")
-        row.update(
-            encounter_id=encounter_id,
-            version=2,
-            built_at=now,
-            assigned_to="",
-            export_batch_id=None,
-        )
+        row.update(_new_claim(encounter_id, now), export_batch_id=None)
         rows.append(row)
     return rows
 
